@@ -1,0 +1,72 @@
+package dev.tally.topology;
+
+import dev.tally.decode.BadInputReason;
+import dev.tally.topology.internal.DeadLetter;
+import dev.tally.topology.internal.Routed;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends records that cannot be counted to the dead-letter topic: the payload as value, the reason and
+ * the source coordinates in headers, one metric per reason, and a log line with the coordinates (the
+ * first of each reason, then at most one every {@value #LOG_EVERY_MS} ms with the number left out).
+ */
+public final class DeadLetters {
+
+  /** Header: the {@link BadInputReason#code()}. */
+  public static final String REASON = "tally.error.reason";
+  /** Header: what exactly is wrong. */
+  public static final String MESSAGE = "tally.error.message";
+  public static final String SOURCE_TOPIC = "tally.source.topic";
+  public static final String SOURCE_PARTITION = "tally.source.partition";
+  public static final String SOURCE_OFFSET = "tally.source.offset";
+
+  private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
+  private static final long LOG_EVERY_MS = 10_000;
+
+  private final ProcessorContext<byte[], ? super Routed> context;
+  private final TallyMetrics metrics;
+  private final Map<BadInputReason, long[]> logState = new EnumMap<>(BadInputReason.class);
+
+  public DeadLetters(ProcessorContext<byte[], ? super Routed> context, TallyMetrics metrics) {
+    this.context = context;
+    this.metrics = metrics;
+  }
+
+  public void send(byte[] key, DeadLetter letter) {
+    RecordHeaders headers = new RecordHeaders();
+    headers.add(REASON, utf8(letter.reason().code()));
+    headers.add(MESSAGE, utf8(letter.message()));
+    headers.add(SOURCE_TOPIC, utf8(letter.sourceTopic()));
+    headers.add(SOURCE_PARTITION, utf8(Integer.toString(letter.sourcePartition())));
+    headers.add(SOURCE_OFFSET, utf8(Long.toString(letter.sourceOffset())));
+    long now = context.currentSystemTimeMs();
+    context.forward(new Record<byte[], Routed>(key, letter, now, headers));
+    metrics.add(TallyMetrics.DEAD_LETTERS, "reason", letter.reason().code(), 1);
+    log(letter, now);
+  }
+
+  private void log(DeadLetter letter, long now) {
+    long[] state = logState.computeIfAbsent(letter.reason(), r -> new long[] {Long.MIN_VALUE, 0});
+    if (now - state[0] < LOG_EVERY_MS) {
+      state[1]++;
+      return;
+    }
+    LOG.warn("Sending record to the dead-letter topic. reason=[{}] message=[{}] topic=[{}] "
+            + "partition=[{}] offset=[{}]{}", letter.reason().code(), letter.message(),
+        letter.sourceTopic(), letter.sourcePartition(), letter.sourceOffset(),
+        state[1] == 0 ? "" : " (" + state[1] + " more of this reason since the last such line)");
+    state[0] = now;
+    state[1] = 0;
+  }
+
+  private static byte[] utf8(String value) {
+    return value.getBytes(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,76 @@
+package dev.tally.topology;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running instance of Tally: checks the topics, builds the topology and runs it in Kafka Streams.
+ * Start as many instances (on as many machines) as you like with the same {@code application.id}: they
+ * share the work, and exactly_once_v2 keeps every result exact through fail-overs.
+ */
+public final class TallyApp implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TallyApp.class);
+
+  private final KafkaStreams streams;
+
+  private TallyApp(KafkaStreams streams) {
+    this.streams = streams;
+  }
+
+  /** Checks or creates the topics, then starts processing; returns at once. */
+  public static TallyApp start(TallyConfig config) {
+    Properties streamsProperties = config.streamsProperties();
+    int inputPartitions;
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+        streamsProperties.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)))) {
+      inputPartitions = Topics.ensure(admin, config);
+    }
+    Topology topology = topology(config.topologySettings(inputPartitions));
+    LOG.debug("Topology:\n{}", topology.describe());
+    KafkaStreams streams = new KafkaStreams(topology, streamsProperties);
+    streams.setStateListener((next, previous) ->
+        LOG.info("Kafka Streams state {} -> {}", previous, next));
+    streams.start();
+    return new TallyApp(streams);
+  }
+
+  /** The topology for these settings. */
+  public static Topology topology(TopologySettings settings) {
+    StreamsBuilder builder = new StreamsBuilder();
+    TallyTopology.build(builder, settings);
+    return builder.build();
+  }
+
+  public KafkaStreams streams() {
+    return streams;
+  }
+
+  /** Waits until the instance processes (state RUNNING), or fails when it stops first. */
+  public void awaitRunning(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (streams.state() != KafkaStreams.State.RUNNING) {
+      if (!streams.state().isRunningOrRebalancing() && streams.state() != KafkaStreams.State.CREATED) {
+        throw new IllegalStateException("Kafka Streams stopped in state " + streams.state());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("not running after " + timeout + ": " + streams.state());
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** Stops cleanly: commits, closes the state stores and leaves the group. */
+  @Override
+  public void close() {
+    streams.close(Duration.ofSeconds(30));
+  }
+}

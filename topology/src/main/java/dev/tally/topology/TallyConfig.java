@@ -1,0 +1,183 @@
+package dev.tally.topology;
+
+import dev.tally.topology.window.Windows;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Configuration of a Tally application: the {@code tally.*} keys below, plus any Kafka Streams or
+ * client key ({@code bootstrap.servers}, {@code num.stream.threads}, {@code state.dir}, ...), which is
+ * passed to Kafka Streams as it is.
+ *
+ * <p>Sources, each overriding the one before: the defaults here, a properties file, environment
+ * variables {@code TALLY_*} (upper case, dots as underscores: {@code TALLY_WINDOW_GRACE_MS} sets
+ * {@code tally.window.grace.ms}, {@code TALLY_BOOTSTRAP_SERVERS} sets {@code bootstrap.servers}), and
+ * {@code key=value} overrides from the command line. Run {@code tally config} for the documented list.
+ */
+public final class TallyConfig extends AbstractConfig {
+
+  public static final String EVENTS_TOPIC = "tally.topic.events";
+  public static final String RESULTS_TOPIC = "tally.topic.results";
+  public static final String DEAD_LETTER_TOPIC = "tally.topic.dead.letter";
+  public static final String TOPIC_PARTITIONS = "tally.topic.partitions";
+  public static final String TOPIC_REPLICATION = "tally.topic.replication.factor";
+  public static final String AGGREGATION_PARTITIONS = "tally.aggregation.partitions";
+  public static final String WINDOW_SIZE_MS = "tally.window.size.ms";
+  public static final String WINDOW_GRACE_MS = "tally.window.grace.ms";
+  public static final String IDLE_TIMEOUT_MS = "tally.idle.timeout.ms";
+  public static final String LIVE_INTERVAL_MS = "tally.live.interval.ms";
+  public static final String WATERMARK_INTERVAL_MS = "tally.watermark.interval.ms";
+
+  private static final String TOPICS = "Topics";
+  private static final String WINDOWS = "Windows";
+  private static final String KAFKA = "Kafka";
+
+  /** The documented keys, with types, defaults and validators. */
+  public static final ConfigDef CONFIG = new ConfigDef()
+      .define(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE,
+          ConfigDef.ValidList.anyNonDuplicateValues(false, false), Importance.HIGH, "Kafka brokers to connect to, host:port,host:port.", KAFKA, 1,
+          ConfigDef.Width.LONG, "Kafka bootstrap servers")
+      .define(StreamsConfig.APPLICATION_ID_CONFIG, Type.STRING, "tally",
+          new ConfigDef.NonEmptyString(), Importance.HIGH,
+          "Kafka Streams application id: the consumer group, and the prefix of internal topics and "
+              + "state directories. Instances with the same id share the work.",
+          KAFKA, 2, ConfigDef.Width.MEDIUM, "Application id")
+      .define(EVENTS_TOPIC, Type.STRING, "events", new ConfigDef.NonEmptyString(), Importance.HIGH,
+          "Input topic. Values: Avro single-object Event, JSON objects or InfluxDB line protocol; "
+              + "key: the username, ideally.", TOPICS, 1, ConfigDef.Width.MEDIUM, "Events topic")
+      .define(RESULTS_TOPIC, Type.STRING, "minute-counts", new ConfigDef.NonEmptyString(),
+          Importance.HIGH, "Output topic: key MinuteKey, value MinuteCount (Avro single-object), live "
+              + "updates and one final record per window.", TOPICS, 2, ConfigDef.Width.MEDIUM,
+          "Results topic")
+      .define(DEAD_LETTER_TOPIC, Type.STRING, "events-dead-letter", new ConfigDef.NonEmptyString(),
+          Importance.HIGH, "Where bad input and late events go, with tally.error.reason, "
+              + "tally.error.message and tally.source.{topic,partition,offset} headers.",
+          TOPICS, 3, ConfigDef.Width.MEDIUM, "Dead-letter topic")
+      .define(TOPIC_PARTITIONS, Type.INT, 4, Range.atLeast(1), Importance.MEDIUM,
+          "Partitions of the events, results and dead-letter topics when Tally creates them.",
+          TOPICS, 4, ConfigDef.Width.SHORT, "Topic partitions")
+      .define(TOPIC_REPLICATION, Type.SHORT, (short) -1, new ReplicationValidator(),
+          Importance.MEDIUM, "Replication factor of the topics Tally creates (its own and Kafka "
+              + "Streams' internal ones); -1 takes the broker's default.", TOPICS, 5,
+          ConfigDef.Width.SHORT, "Replication factor")
+      .define(AGGREGATION_PARTITIONS, Type.INT, 4, Range.between(1, 10_000), Importance.MEDIUM,
+          "Partitions of the two internal shuffle topics (by-user, by-series): how many tasks share "
+              + "the aggregation. Changing it needs a new application.id.", TOPICS, 6,
+          ConfigDef.Width.SHORT, "Aggregation partitions")
+      .define(WINDOW_SIZE_MS, Type.LONG, 60_000L, Range.atLeast(1), Importance.HIGH,
+          "Length of the tumbling event-time windows, in milliseconds.", WINDOWS, 1,
+          ConfigDef.Width.SHORT, "Window size")
+      .define(WINDOW_GRACE_MS, Type.LONG, 10_000L, Range.atLeast(0), Importance.HIGH,
+          "How long after its end a window still counts out-of-order events; later events go to "
+              + "the dead-letter topic as late.", WINDOWS, 2, ConfigDef.Width.SHORT, "Grace")
+      .define(IDLE_TIMEOUT_MS, Type.LONG, 5_000L, Range.atLeast(1), Importance.MEDIUM,
+          "After this much wall-clock time without records, an input partition's clock advances "
+              + "with the wall clock from its last event time, so its last window still closes.",
+          WINDOWS, 3, ConfigDef.Width.SHORT, "Idle timeout")
+      .define(LIVE_INTERVAL_MS, Type.LONG, 1_000L, Range.atLeast(1), Importance.MEDIUM,
+          "Live updates of an open window are emitted at most this often.", WINDOWS, 4,
+          ConfigDef.Width.SHORT, "Live interval")
+      .define(WATERMARK_INTERVAL_MS, Type.LONG, 200L, Range.atLeast(1), Importance.LOW,
+          "Input partitions announce their clock downstream at most this often (and at once when it "
+              + "closes a window).", WINDOWS, 5, ConfigDef.Width.SHORT, "Watermark interval");
+
+  public TallyConfig(Map<?, ?> values) {
+    super(CONFIG, values, false);
+  }
+
+  /**
+   * Reads the configuration from its sources, each overriding the one before.
+   *
+   * @param file a properties file, or {@code null}
+   * @param environment the process environment (only {@code TALLY_*} variables are read)
+   * @param overrides {@code key=value} pairs from the command line
+   */
+  public static TallyConfig load(Path file, Map<String, String> environment,
+      Map<String, String> overrides) {
+    Map<String, Object> values = new HashMap<>();
+    if (file != null) {
+      Properties properties = new Properties();
+      try (InputStream in = Files.newInputStream(file)) {
+        properties.load(in);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read configuration file " + file, e);
+      }
+      properties.forEach((k, v) -> values.put(k.toString(), v.toString().trim()));
+    }
+    environment.forEach((name, value) -> {
+      if (name.startsWith("TALLY_") && name.length() > "TALLY_".length()) {
+        values.put(keyOf(name), value);
+      }
+    });
+    values.putAll(overrides);
+    return new TallyConfig(values);
+  }
+
+  /** {@code TALLY_WINDOW_GRACE_MS} to {@code tally.window.grace.ms}, {@code TALLY_NUM_STREAM_THREADS} to {@code num.stream.threads}. */
+  static String keyOf(String variable) {
+    String dotted = variable.substring("TALLY_".length()).toLowerCase(Locale.ROOT).replace('_', '.');
+    String tallyKey = "tally." + dotted;
+    return CONFIG.names().contains(tallyKey) ? tallyKey : dotted;
+  }
+
+  public Windows windows() {
+    return new Windows(getLong(WINDOW_SIZE_MS), getLong(WINDOW_GRACE_MS));
+  }
+
+  /** The topology's settings, given the events topic's current partition count. */
+  public TopologySettings topologySettings(int inputPartitions) {
+    return new TopologySettings(getString(EVENTS_TOPIC), getString(RESULTS_TOPIC),
+        getString(DEAD_LETTER_TOPIC), windows(), getLong(IDLE_TIMEOUT_MS), getLong(LIVE_INTERVAL_MS),
+        getLong(WATERMARK_INTERVAL_MS), inputPartitions, getInt(AGGREGATION_PARTITIONS));
+  }
+
+  /**
+   * Kafka Streams' configuration: Tally's defaults (exactly_once_v2, replication), then every
+   * non-{@code tally.*} key the user gave.
+   */
+  public Properties streamsProperties() {
+    Properties properties = new Properties();
+    properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    properties.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) getShort(TOPIC_REPLICATION));
+    properties.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 16L * 1024 * 1024);
+    originals().forEach((key, value) -> {
+      if (!key.startsWith("tally.")) {
+        properties.put(key, value);
+      }
+    });
+    properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG,
+        String.join(",", getList(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)));
+    return properties;
+  }
+
+  /** The replication factor: -1 (broker default) or at least 1. */
+  private static final class ReplicationValidator implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      short replication = (Short) value;
+      if (replication == 0 || replication < -1) {
+        throw new ConfigException(name, value,
+            "must be -1 (the broker's default) or at least 1");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "-1 or [1,...]";
+    }
+  }
+}

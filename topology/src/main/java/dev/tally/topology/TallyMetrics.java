@@ -1,0 +1,73 @@
+package dev.tally.topology;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.metrics.stats.CumulativeSum;
+import org.apache.kafka.streams.processor.api.ProcessingContext;
+
+/**
+ * Tally's own counters of one stream task, registered in Kafka Streams' metrics registry (so they show
+ * in JMX and {@code KafkaStreams#metrics()} next to Kafka Streams' own), group {@value #GROUP}, tagged
+ * with thread and task.
+ *
+ * <ul>
+ *   <li>{@code events-decoded-total} (tag {@code format}): events decoded per input format;
+ *   <li>{@code dead-letter-records-total} (tag {@code reason}): records sent to the dead-letter topic;
+ *   <li>{@code windows-finalized-total}: final results emitted.
+ * </ul>
+ */
+public final class TallyMetrics {
+
+  public static final String GROUP = "tally-metrics";
+  public static final String EVENTS_DECODED = "events-decoded-total";
+  public static final String DEAD_LETTERS = "dead-letter-records-total";
+  public static final String WINDOWS_FINALIZED = "windows-finalized-total";
+
+  private final ProcessingContext context;
+  private final Map<String, Sensor> sensors = new HashMap<>();
+  private final List<Sensor> owned = new ArrayList<>();
+
+  public TallyMetrics(ProcessingContext context) {
+    this.context = context;
+  }
+
+  /** Adds {@code amount} to the counter {@code name}, with an optional {@code tagKey=tagValue}. */
+  public void add(String name, String tagKey, String tagValue, long amount) {
+    String id = name + "|" + tagKey + "|" + tagValue;
+    Sensor sensor = sensors.get(id);
+    if (sensor == null) {
+      sensor = register(name, tagKey, tagValue);
+      sensors.put(id, sensor);
+    }
+    sensor.record(amount);
+  }
+
+  private Sensor register(String name, String tagKey, String tagValue) {
+    Map<String, String> tags = new LinkedHashMap<>();
+    tags.put("thread-id", Thread.currentThread().getName());
+    tags.put("task-id", context.taskId().toString());
+    if (tagKey != null) {
+      tags.put(tagKey, tagValue);
+    }
+    String sensorName = "tally." + context.taskId() + "." + name + "." + tagValue;
+    Sensor sensor = context.metrics().addSensor(sensorName, Sensor.RecordingLevel.INFO);
+    sensor.add(new MetricName(name, GROUP, "Tally: " + name.replace('-', ' '), tags),
+        new CumulativeSum());
+    owned.add(sensor);
+    return sensor;
+  }
+
+  /** Unregisters this task's sensors. */
+  public void close() {
+    for (Sensor sensor : owned) {
+      context.metrics().removeSensor(sensor);
+    }
+    owned.clear();
+    sensors.clear();
+  }
+}

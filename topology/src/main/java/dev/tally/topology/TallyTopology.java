@@ -1,0 +1,113 @@
+package dev.tally.topology;
+
+import dev.tally.topology.internal.ByUser;
+import dev.tally.topology.internal.BySeries;
+import dev.tally.topology.internal.DeadLetter;
+import dev.tally.topology.internal.InternalSerdes;
+import dev.tally.topology.internal.Routed;
+import dev.tally.topology.internal.WatermarkBroadcast;
+import dev.tally.topology.window.AggregateProcessor;
+import dev.tally.topology.window.MergeProcessor;
+import dev.tally.topology.window.RouteProcessor;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.UsePartitionTimeOnInvalidTimestamp;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Tally's topology: exact per-window event counts and distinct users per (product, event_type).
+ *
+ * <pre>
+ *  events ──route──▶ [by-user shuffle] ──aggregate──▶ [by-series shuffle] ──merge──▶ results
+ *            │  decode, key by user        │ count per user-partition      │ add up, finalize
+ *            └─▶ dead letters              └─▶ dead letters (late)
+ * </pre>
+ *
+ * <p>Every user's events meet in one by-user partition, so distinct counts of the partitions add up;
+ * each stage passes its clock on as watermarks broadcast to all downstream partitions, and a window
+ * closes at the minimum over all upstream partitions (the slowest input partition), so a backlog gives
+ * exactly the answer live traffic gives. See {@link RouteProcessor}, {@link AggregateProcessor} and
+ * {@link MergeProcessor}.
+ */
+public final class TallyTopology {
+
+  private TallyTopology() {
+  }
+
+  /** Adds Tally's topology to {@code builder}. */
+  public static void build(StreamsBuilder builder, TopologySettings settings) {
+    builder.addStateStore(clockStore(RouteProcessor.CLOCK_STORE));
+    builder.addStateStore(bytesStore(AggregateProcessor.USERS_STORE, false));
+    builder.addStateStore(bytesStore(AggregateProcessor.COUNTS_STORE, true));
+    builder.addStateStore(clockStore(AggregateProcessor.WATERMARKS_STORE));
+    builder.addStateStore(bytesStore(MergeProcessor.PARTIALS_STORE, true));
+    builder.addStateStore(clockStore(MergeProcessor.WATERMARKS_STORE));
+
+    KStream<byte[], Routed> routed = builder
+        .stream(settings.eventsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+            .withName("events")
+            .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp()))
+        .process(() -> new RouteProcessor(settings), Named.as("route"), RouteProcessor.CLOCK_STORE);
+
+    KStream<byte[], Routed> aggregated = withoutDeadLetters(routed, "route", settings)
+        .mapValues(value -> (ByUser) value, Named.as("route-events"))
+        .repartition(Repartitioned.with(Serdes.ByteArray(), InternalSerdes.byUser())
+            .withName("by-user")
+            .withNumberOfPartitions(settings.aggregationPartitions())
+            .withStreamPartitioner(new WatermarkBroadcast<>()))
+        .process(() -> new AggregateProcessor(settings), Named.as("aggregate"),
+            AggregateProcessor.USERS_STORE, AggregateProcessor.COUNTS_STORE,
+            AggregateProcessor.WATERMARKS_STORE);
+
+    withoutDeadLetters(aggregated, "aggregate", settings)
+        .mapValues(value -> (BySeries) value, Named.as("aggregate-partials"))
+        .repartition(Repartitioned.with(Serdes.ByteArray(), InternalSerdes.bySeries())
+            .withName("by-series")
+            .withNumberOfPartitions(settings.aggregationPartitions())
+            .withStreamPartitioner(new WatermarkBroadcast<>()))
+        .process(() -> new MergeProcessor(settings), Named.as("merge"),
+            MergeProcessor.PARTIALS_STORE, MergeProcessor.WATERMARKS_STORE)
+        .to(settings.resultsTopic(),
+            Produced.with(ResultSerdes.minuteKey(), ResultSerdes.minuteCount()).withName("results"));
+  }
+
+  /** Sends a stage's dead letters to the dead-letter topic and returns the rest. */
+  private static KStream<byte[], Routed> withoutDeadLetters(KStream<byte[], Routed> stream,
+      String stage, TopologySettings settings) {
+    Map<String, KStream<byte[], Routed>> branches = stream.split(Named.as(stage + "-"))
+        .branch((key, value) -> value instanceof DeadLetter, Branched.as("dead-letters"))
+        .defaultBranch(Branched.as("next"));
+    branches.get(stage + "-dead-letters")
+        .mapValues(value -> ((DeadLetter) value).payload(), Named.as(stage + "-dead-letter-payload"))
+        .to(settings.deadLetterTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
+            .withName(stage + "-dead-letter-topic"));
+    return branches.get(stage + "-next");
+  }
+
+  private static StoreBuilder<KeyValueStore<Integer, Long>> clockStore(String name) {
+    return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.Integer(),
+        Serdes.Long()).withCachingEnabled();
+  }
+
+  /**
+   * In-memory stores with a changelog. The counters are cached, so a counter updated many times between
+   * two commits reaches the changelog once; the user set is not, since each key is written once.
+   */
+  private static StoreBuilder<KeyValueStore<Bytes, byte[]>> bytesStore(String name, boolean cached) {
+    Serde<Bytes> keys = Serdes.Bytes();
+    StoreBuilder<KeyValueStore<Bytes, byte[]>> store = Stores.keyValueStoreBuilder(
+        Stores.inMemoryKeyValueStore(name), keys, Serdes.ByteArray());
+    return cached ? store.withCachingEnabled() : store.withCachingDisabled();
+  }
+}

@@ -1,0 +1,33 @@
+package dev.tally.topology;
+
+import dev.tally.topology.window.Windows;
+import java.util.Objects;
+
+/**
+ * Everything the topology's shape depends on. Built from {@link TallyConfig} by the application, or
+ * directly by tests.
+ *
+ * @param eventsTopic the input topic
+ * @param resultsTopic the output topic: live updates and final per-minute results
+ * @param deadLetterTopic where bad input and late events go, with the reason in headers
+ * @param windows window size and grace
+ * @param idleTimeoutMs wall-clock time after which an input partition without records counts as idle
+ * @param liveIntervalMs how often live updates of open windows are emitted, at most
+ * @param watermarkIntervalMs how often input partitions announce their clock, at most
+ * @param inputPartitions partitions of the events topic (more are learnt at runtime if it grows)
+ * @param aggregationPartitions partitions of the two internal shuffle topics: the aggregation's parallelism
+ */
+public record TopologySettings(String eventsTopic, String resultsTopic, String deadLetterTopic,
+    Windows windows, long idleTimeoutMs, long liveIntervalMs, long watermarkIntervalMs,
+    int inputPartitions, int aggregationPartitions) {
+
+  public TopologySettings {
+    Objects.requireNonNull(eventsTopic, "eventsTopic");
+    Objects.requireNonNull(resultsTopic, "resultsTopic");
+    Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
+    Objects.requireNonNull(windows, "windows");
+    if (inputPartitions < 1 || aggregationPartitions < 1) {
+      throw new IllegalArgumentException("partition counts must be positive");
+    }
+  }
+}

@@ -1,0 +1,174 @@
+package dev.tally.topology.window;
+
+import dev.tally.decode.BadInputReason;
+import dev.tally.decode.EventDecoder;
+import dev.tally.decode.UserEvent;
+import dev.tally.topology.DeadLetters;
+import dev.tally.topology.TallyMetrics;
+import dev.tally.topology.TopologySettings;
+import dev.tally.topology.internal.ByUser;
+import dev.tally.topology.internal.DeadLetter;
+import dev.tally.topology.internal.Partial;
+import dev.tally.topology.internal.Routed;
+import dev.tally.topology.internal.SourcedEvent;
+import dev.tally.topology.internal.Watermark;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Stage 2, one task per by-user partition: counts events and distinct users per (window, series) for
+ * the users that live in this partition. Since every user lives in exactly one partition, the counts of
+ * all partitions add up to the exact answer in stage 3.
+ *
+ * <p>Per event it does one {@code putIfAbsent} on the user set and one read-modify-write of a
+ * two-long counter, whatever the number of users already in the window. Windows close on the
+ * {@link LowWatermark} of the input partitions; an event for a closed window goes to the dead-letter
+ * topic as {@code late}. On close, the final partial of every series of the window goes downstream,
+ * followed by this partition's own watermark; meanwhile changed partials go downstream at most every
+ * {@code liveIntervalMs}.
+ */
+public final class AggregateProcessor implements Processor<byte[], ByUser, byte[], Routed> {
+
+  /** {@code window | series | user}: who has been seen. */
+  public static final String USERS_STORE = "aggregate-users";
+  /** {@code window | series}: count and distinct users. */
+  public static final String COUNTS_STORE = "aggregate-counts";
+  /** The input partitions' watermarks. */
+  public static final String WATERMARKS_STORE = "aggregate-watermarks";
+
+  private static final byte[] PRESENT = new byte[0];
+
+  private final TopologySettings settings;
+  private final Windows windows;
+  private final Set<Bytes> changed = new LinkedHashSet<>();
+  private ProcessorContext<byte[], Routed> context;
+  private TallyMetrics metrics;
+  private DeadLetters deadLetters;
+  private KeyValueStore<Bytes, byte[]> users;
+  private KeyValueStore<Bytes, byte[]> counts;
+  private LowWatermark watermark;
+
+  public AggregateProcessor(TopologySettings settings) {
+    this.settings = settings;
+    this.windows = settings.windows();
+  }
+
+  @Override
+  public void init(ProcessorContext<byte[], Routed> context) {
+    this.context = context;
+    this.metrics = new TallyMetrics(context);
+    this.deadLetters = new DeadLetters(context, metrics);
+    this.users = context.getStateStore(USERS_STORE);
+    this.counts = context.getStateStore(COUNTS_STORE);
+    this.watermark = new LowWatermark(context.getStateStore(WATERMARKS_STORE),
+        settings.inputPartitions());
+    context.schedule(Duration.ofMillis(settings.liveIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
+        now -> emitChanged());
+  }
+
+  @Override
+  public void process(Record<byte[], ByUser> record) {
+    if (record.value() instanceof SourcedEvent event) {
+      count(record.key(), event);
+    } else if (record.value() instanceof Watermark upstream) {
+      Long before = watermark.advance(upstream);
+      if (before != null) {
+        close(before, watermark.current());
+      }
+    }
+  }
+
+  private void count(byte[] key, SourcedEvent event) {
+    long window = windows.startOf(event.timestampMs());
+    if (windows.isClosed(window, watermark.current())) {
+      late(key, event, window);
+      return;
+    }
+    byte[] series = StoreKeys.series(event.product(), event.eventType());
+    boolean newUser = users.putIfAbsent(
+        StoreKeys.windowSeriesUser(window, series, event.username()), PRESENT) == null;
+    Bytes countKey = StoreKeys.windowSeries(window, series);
+    byte[] current = counts.get(countKey);
+    long count = current == null ? 1 : StoreKeys.countOf(current) + 1;
+    long unique = (current == null ? 0 : StoreKeys.uniqueOf(current)) + (newUser ? 1 : 0);
+    counts.put(countKey, StoreKeys.counts(count, unique));
+    changed.add(countKey);
+  }
+
+  private void late(byte[] key, SourcedEvent event, long window) {
+    byte[] payload = EventDecoder.encodeAvro(new UserEvent(event.product(), event.eventType(),
+        event.username(), event.timestampNs()));
+    String message = "event at " + Instant.ofEpochMilli(event.timestampMs()) + " is for window ["
+        + Instant.ofEpochMilli(window) + ", " + Instant.ofEpochMilli(windows.endOf(window))
+        + "), closed at watermark " + Instant.ofEpochMilli(watermark.current()) + " (grace "
+        + windows.graceMs() + " ms)";
+    deadLetters.send(key, new DeadLetter(BadInputReason.LATE, message, payload,
+        settings.eventsTopic(), event.sourcePartition(), event.sourceOffset()));
+  }
+
+  /** Emits the final partials of the windows that the watermark's advance closed, then forgets them. */
+  private void close(long before, long now) {
+    long from = before == Long.MIN_VALUE ? 0 : windows.firstOpenStart(before);
+    long to = windows.firstOpenStart(now);
+    if (to > from) {
+      List<Bytes> done = new ArrayList<>();
+      try (KeyValueIterator<Bytes, byte[]> closed =
+          counts.range(StoreKeys.windowBound(from), StoreKeys.windowBound(to))) {
+        while (closed.hasNext()) {
+          KeyValue<Bytes, byte[]> entry = closed.next();
+          forwardPartial(entry.key, entry.value);
+          done.add(entry.key);
+        }
+      }
+      done.forEach(counts::delete);
+      done.clear();
+      try (KeyValueIterator<Bytes, byte[]> closed =
+          users.range(StoreKeys.windowBound(from), StoreKeys.windowBound(to))) {
+        while (closed.hasNext()) {
+          done.add(closed.next().key);
+        }
+      }
+      done.forEach(users::delete);
+      changed.removeIf(key -> StoreKeys.windowOf(key) < to);
+    }
+    context.forward(new Record<>(Watermark.KEY,
+        new Watermark(context.taskId().partition(), settings.aggregationPartitions(), now), now));
+  }
+
+  private void emitChanged() {
+    for (Iterator<Bytes> it = changed.iterator(); it.hasNext(); ) {
+      Bytes key = it.next();
+      byte[] value = counts.get(key);
+      if (value != null) {
+        forwardPartial(key, value);
+      }
+      it.remove();
+    }
+  }
+
+  private void forwardPartial(Bytes windowSeries, byte[] value) {
+    byte[] series = StoreKeys.seriesOf(windowSeries);
+    String[] names = StoreKeys.productAndEventType(series);
+    Partial partial = new Partial(context.taskId().partition(), names[0], names[1],
+        StoreKeys.windowOf(windowSeries), StoreKeys.countOf(value), StoreKeys.uniqueOf(value));
+    context.forward(new Record<>(series, partial, context.currentSystemTimeMs()));
+  }
+
+  @Override
+  public void close() {
+    metrics.close();
+  }
+}

@@ -1,0 +1,166 @@
+package dev.tally.topology.window;
+
+import dev.tally.schema.MinuteCount;
+import dev.tally.schema.MinuteKey;
+import dev.tally.topology.TallyMetrics;
+import dev.tally.topology.TopologySettings;
+import dev.tally.topology.internal.BySeries;
+import dev.tally.topology.internal.Partial;
+import dev.tally.topology.internal.Watermark;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.common.serialization.BytesSerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stage 3, one task per by-series partition: adds up the partials of all aggregating partitions per
+ * (window, series). A window is final once every aggregating partition's watermark has passed its end
+ * plus grace: then exactly one final result goes out and the window is forgotten. Changed open windows
+ * go out as live updates at most every {@code liveIntervalMs}.
+ */
+public final class MergeProcessor implements Processor<byte[], BySeries, MinuteKey, MinuteCount> {
+
+  /** {@code window | series | source}: the latest partial of each aggregating partition. */
+  public static final String PARTIALS_STORE = "merge-partials";
+  /** The aggregating partitions' watermarks. */
+  public static final String WATERMARKS_STORE = "merge-watermarks";
+
+  private static final Logger LOG = LoggerFactory.getLogger(MergeProcessor.class);
+  private static final BytesSerializer PREFIX = new BytesSerializer();
+
+  private final TopologySettings settings;
+  private final Windows windows;
+  private final Set<Bytes> changed = new LinkedHashSet<>();
+  private ProcessorContext<MinuteKey, MinuteCount> context;
+  private TallyMetrics metrics;
+  private KeyValueStore<Bytes, byte[]> partials;
+  private LowWatermark watermark;
+
+  public MergeProcessor(TopologySettings settings) {
+    this.settings = settings;
+    this.windows = settings.windows();
+  }
+
+  @Override
+  public void init(ProcessorContext<MinuteKey, MinuteCount> context) {
+    this.context = context;
+    this.metrics = new TallyMetrics(context);
+    this.partials = context.getStateStore(PARTIALS_STORE);
+    this.watermark = new LowWatermark(context.getStateStore(WATERMARKS_STORE),
+        settings.aggregationPartitions());
+    context.schedule(Duration.ofMillis(settings.liveIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
+        now -> emitChanged());
+  }
+
+  @Override
+  public void process(Record<byte[], BySeries> record) {
+    if (record.value() instanceof Partial partial) {
+      merge(partial);
+    } else if (record.value() instanceof Watermark upstream) {
+      Long before = watermark.advance(upstream);
+      if (before != null) {
+        close(before, watermark.current());
+      }
+    }
+  }
+
+  private void merge(Partial partial) {
+    if (windows.isClosed(partial.windowStart(), watermark.current())) {
+      // cannot happen while every stage keeps its order: each partition sends its partials before the
+      // watermark that closes their window
+      LOG.error("Dropping a partial for a window that is already final. product=[{}] event_type=[{}] "
+              + "window=[{}] source=[{}]", partial.product(), partial.eventType(),
+          Instant.ofEpochMilli(partial.windowStart()), partial.source());
+      return;
+    }
+    byte[] series = StoreKeys.series(partial.product(), partial.eventType());
+    partials.put(StoreKeys.windowSeriesSource(partial.windowStart(), series, partial.source()),
+        StoreKeys.counts(partial.count(), partial.uniqueUsers()));
+    changed.add(StoreKeys.windowSeries(partial.windowStart(), series));
+  }
+
+  /** Emits one final result per (window, series) that the watermark's advance closed. */
+  private void close(long before, long now) {
+    long from = before == Long.MIN_VALUE ? 0 : windows.firstOpenStart(before);
+    long to = windows.firstOpenStart(now);
+    if (to <= from) {
+      return;
+    }
+    List<Bytes> done = new ArrayList<>();
+    byte[] group = null;
+    long count = 0;
+    long unique = 0;
+    try (KeyValueIterator<Bytes, byte[]> closed =
+        partials.range(StoreKeys.windowBound(from), StoreKeys.windowBound(to))) {
+      while (closed.hasNext()) {
+        KeyValue<Bytes, byte[]> entry = closed.next();
+        byte[] key = entry.key.get();
+        byte[] windowSeries = Arrays.copyOf(key, key.length - Integer.BYTES);
+        if (group != null && !Arrays.equals(group, windowSeries)) {
+          emit(Bytes.wrap(group), count, unique, true);
+          count = 0;
+          unique = 0;
+        }
+        group = windowSeries;
+        count += StoreKeys.countOf(entry.value);
+        unique += StoreKeys.uniqueOf(entry.value);
+        done.add(entry.key);
+      }
+    }
+    if (group != null) {
+      emit(Bytes.wrap(group), count, unique, true);
+    }
+    done.forEach(partials::delete);
+    changed.removeIf(key -> StoreKeys.windowOf(key) < to);
+  }
+
+  private void emitChanged() {
+    for (Iterator<Bytes> it = changed.iterator(); it.hasNext(); ) {
+      Bytes windowSeries = it.next();
+      long count = 0;
+      long unique = 0;
+      try (KeyValueIterator<Bytes, byte[]> sources = partials.prefixScan(windowSeries, PREFIX)) {
+        while (sources.hasNext()) {
+          byte[] value = sources.next().value;
+          count += StoreKeys.countOf(value);
+          unique += StoreKeys.uniqueOf(value);
+        }
+      }
+      emit(windowSeries, count, unique, false);
+      it.remove();
+    }
+  }
+
+  private void emit(Bytes windowSeries, long count, long unique, boolean isFinal) {
+    long window = StoreKeys.windowOf(windowSeries);
+    String[] names = StoreKeys.productAndEventType(StoreKeys.seriesOf(windowSeries));
+    long now = context.currentSystemTimeMs();
+    MinuteKey key = new MinuteKey(names[0], names[1], Instant.ofEpochMilli(window));
+    MinuteCount value = new MinuteCount(names[0], names[1], Instant.ofEpochMilli(window),
+        Instant.ofEpochMilli(windows.endOf(window)), count, unique, isFinal, Instant.ofEpochMilli(now));
+    context.forward(new Record<>(key, value, now));
+    if (isFinal) {
+      metrics.add(TallyMetrics.WINDOWS_FINALIZED, null, null, 1);
+    }
+  }
+
+  @Override
+  public void close() {
+    metrics.close();
+  }
+}

@@ -1,0 +1,89 @@
+package dev.tally.topology.window;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.utils.Bytes;
+
+/**
+ * Key layouts of the aggregation stores. Every key starts with the window start, big-endian, so that the
+ * keys of all windows before a given start form one range: closing windows is one range scan.
+ * Strings are length-prefixed, so any product or event type (colons, pipes, spaces, non-ASCII) is safe.
+ */
+public final class StoreKeys {
+
+  static final int WINDOW_BYTES = Long.BYTES;
+
+  private StoreKeys() {
+  }
+
+  /** The series of a record, as it is keyed on the by-series shuffle. */
+  public static byte[] series(String product, String eventType) {
+    byte[] p = product.getBytes(StandardCharsets.UTF_8);
+    byte[] e = eventType.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(Integer.BYTES * 2 + p.length + e.length)
+        .putInt(p.length).put(p).putInt(e.length).put(e).array();
+  }
+
+  /** {@code window | series}: the per-window count of a series. */
+  public static Bytes windowSeries(long windowStart, byte[] series) {
+    return Bytes.wrap(ByteBuffer.allocate(WINDOW_BYTES + series.length)
+        .putLong(windowStart).put(series).array());
+  }
+
+  /** {@code window | series | user}: one user seen in one series and window. */
+  public static Bytes windowSeriesUser(long windowStart, byte[] series, String username) {
+    byte[] u = username.getBytes(StandardCharsets.UTF_8);
+    return Bytes.wrap(ByteBuffer.allocate(WINDOW_BYTES + series.length + u.length)
+        .putLong(windowStart).put(series).put(u).array());
+  }
+
+  /** {@code window | series | source}: the partial of one upstream partition. */
+  public static Bytes windowSeriesSource(long windowStart, byte[] series, int source) {
+    return Bytes.wrap(ByteBuffer.allocate(WINDOW_BYTES + series.length + Integer.BYTES)
+        .putLong(windowStart).put(series).putInt(source).array());
+  }
+
+  /**
+   * The lower bound of every key of windows starting at or after {@code windowStart}; keys of earlier
+   * windows sort below it.
+   */
+  public static Bytes windowBound(long windowStart) {
+    return Bytes.wrap(ByteBuffer.allocate(WINDOW_BYTES).putLong(windowStart).array());
+  }
+
+  public static long windowOf(Bytes key) {
+    return ByteBuffer.wrap(key.get()).getLong();
+  }
+
+  /** The series bytes of a {@code window | series} key. */
+  public static byte[] seriesOf(Bytes windowSeriesKey) {
+    byte[] key = windowSeriesKey.get();
+    byte[] series = new byte[key.length - WINDOW_BYTES];
+    System.arraycopy(key, WINDOW_BYTES, series, 0, series.length);
+    return series;
+  }
+
+  /** Product and event type of series bytes. */
+  public static String[] productAndEventType(byte[] series) {
+    ByteBuffer buffer = ByteBuffer.wrap(series);
+    int p = buffer.getInt();
+    String product = new String(series, Integer.BYTES, p, StandardCharsets.UTF_8);
+    buffer.position(Integer.BYTES + p);
+    int e = buffer.getInt();
+    String eventType = new String(series, Integer.BYTES * 2 + p, e, StandardCharsets.UTF_8);
+    return new String[] {product, eventType};
+  }
+
+  /** A two-long value: count and distinct users. */
+  public static byte[] counts(long count, long unique) {
+    return ByteBuffer.allocate(Long.BYTES * 2).putLong(count).putLong(unique).array();
+  }
+
+  public static long countOf(byte[] counts) {
+    return ByteBuffer.wrap(counts).getLong(0);
+  }
+
+  public static long uniqueOf(byte[] counts) {
+    return ByteBuffer.wrap(counts).getLong(Long.BYTES);
+  }
+}

@@ -1,0 +1,319 @@
+package dev.tally.topology;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tally.decode.EventDecoder;
+import dev.tally.decode.UserEvent;
+import dev.tally.schema.MinuteCount;
+import dev.tally.schema.MinuteKey;
+import dev.tally.topology.window.Windows;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The topology's logic, driven record by record with a mock wall clock. */
+class TallyTopologyTest {
+
+  private static final long MINUTE = 60_000;
+  /** 2016-11-07T08:32:00Z, the minute of the worked example. */
+  private static final long W = 1478507520000L;
+  private static final Instant WALL = Instant.ofEpochMilli(W + 5_000);
+
+  private static final String WORKED_EXAMPLE = """
+      event_type=rails-5xx,product=live value=testusername1 1478507534415525888
+      event_type=stuck_in_queue,product=live value=testusername2 1478507534415525888
+      event_type=browser_error,product=automate value=testusername3 1478507534415525888
+      event_type=browser_error,product=automate value=testusername4 1478507534415525888
+      event_type=rails-5xx,product=live value=testusername1 1478507534415525890
+      """;
+
+  private final TopologySettings settings = new TopologySettings("events", "results", "dead-letters",
+      new Windows(MINUTE, 10_000), 5_000, 1_000, 200, 1, 1);
+  private TopologyTestDriver driver;
+  private TestInputTopic<byte[], byte[]> events;
+  private TestOutputTopic<MinuteKey, MinuteCount> results;
+  private TestOutputTopic<byte[], byte[]> deadLetters;
+
+  @BeforeEach
+  void start() {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tally-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    driver = new TopologyTestDriver(TallyApp.topology(settings), props, WALL);
+    events = driver.createInputTopic("events", new ByteArraySerializer(), new ByteArraySerializer(),
+        WALL, Duration.ZERO);
+    results = driver.createOutputTopic("results", ResultSerdes.minuteKey().deserializer(),
+        ResultSerdes.minuteCount().deserializer());
+    deadLetters = driver.createOutputTopic("dead-letters", new ByteArrayDeserializer(),
+        new ByteArrayDeserializer());
+  }
+
+  @AfterEach
+  void stop() {
+    driver.close();
+  }
+
+  @Test
+  void workedExampleGivesOneFinalResultPerSeries() {
+    pipe(WORKED_EXAMPLE);
+    closeWithEventAt(W + MINUTE + 10_000);
+
+    Map<String, MinuteCount> finals = finals();
+    assertEquals(3, finals.size(), finals.toString());
+    assertCounts(finals.get("live/rails-5xx@" + W), 2, 1);
+    assertCounts(finals.get("live/stuck_in_queue@" + W), 1, 1);
+    assertCounts(finals.get("automate/browser_error@" + W), 2, 2);
+    MinuteCount rails = finals.get("live/rails-5xx@" + W);
+    assertEquals(Instant.ofEpochMilli(W), rails.getWindowStart());
+    assertEquals(Instant.ofEpochMilli(W + MINUTE), rails.getWindowEnd());
+  }
+
+  @Test
+  void aWindowStaysOpenUntilEndPlusGrace() {
+    pipe(WORKED_EXAMPLE);
+    closeWithEventAt(W + MINUTE + 9_999);
+    assertTrue(finals().isEmpty(), "closed before end + grace");
+    closeWithEventAt(W + MINUTE + 10_000);
+    assertEquals(3, finals().size());
+  }
+
+  @Test
+  void windowBoundaryIsExclusiveAtTheEnd() {
+    pipe(line("live", "rails-5xx", "u1", W + 59_999));
+    pipe(lineNs("live", "rails-5xx", "u2", (W + 59_999) * 1_000_000L + 999_999));
+    pipe(line("live", "rails-5xx", "u3", W + MINUTE));
+    closeWithEventAt(W + 2 * MINUTE + 10_000);
+
+    Map<String, MinuteCount> finals = finals();
+    assertCounts(finals.get("live/rails-5xx@" + W), 2, 2);
+    assertCounts(finals.get("live/rails-5xx@" + (W + MINUTE)), 1, 1);
+  }
+
+  @Test
+  void theSameUserTwiceCountsTwoEventsAndOneUser() {
+    pipe(line("live", "rails-5xx", "u1", W + 1));
+    pipe(line("live", "rails-5xx", "u1", W + 1));
+    pipe(line("live", "rails-5xx", "u1", W + 2));
+    closeWithEventAt(W + MINUTE + 10_000);
+    assertCounts(finals().get("live/rails-5xx@" + W), 3, 1);
+  }
+
+  @Test
+  void outOfOrderEventsWithinGraceAreCounted() {
+    pipe(line("live", "rails-5xx", "u1", W + 1_000));
+    pipe(line("live", "rails-5xx", "u2", W + MINUTE + 9_000)); // next window, 1 s before W closes
+    pipe(line("live", "rails-5xx", "u3", W + 30_000)); // out of order, within grace
+    closeWithEventAt(W + MINUTE + 10_000);
+    assertCounts(finals().get("live/rails-5xx@" + W), 2, 2);
+    assertTrue(deadLetters.isEmpty());
+  }
+
+  @Test
+  void lateEventsGoToTheDeadLetterTopicAndAreNotCounted() {
+    pipe(line("live", "rails-5xx", "u1", W + 1_000));
+    closeWithEventAt(W + MINUTE + 10_000);
+    assertCounts(finals().get("live/rails-5xx@" + W), 1, 1);
+
+    pipe(line("live", "rails-5xx", "u2", W + 2_000));
+    TestRecord<byte[], byte[]> late = deadLetters.readRecord();
+    assertEquals("late", header(late.headers(), DeadLetters.REASON));
+    assertEquals("events", header(late.headers(), DeadLetters.SOURCE_TOPIC));
+    assertEquals("0", header(late.headers(), DeadLetters.SOURCE_PARTITION));
+    assertEquals("2", header(late.headers(), DeadLetters.SOURCE_OFFSET));
+    UserEvent event = new EventDecoder().decode(late.value(), 0).events().get(0);
+    assertEquals("u2", event.username());
+    assertEquals(1.0, metric(TallyMetrics.DEAD_LETTERS, "late"));
+
+    closeWithEventAt(W + 3 * MINUTE);
+    assertTrue(finals().keySet().stream().noneMatch(key -> key.endsWith("@" + W)),
+        "the closed window was emitted again");
+  }
+
+  @Test
+  void anIdleInputClosesItsLastWindowByTheWallClock() {
+    pipe(WORKED_EXAMPLE);
+    // the last event is at W+14.4s: W closes at W+70s, 55.6 s of idleness later
+    driver.advanceWallClockTime(Duration.ofSeconds(50));
+    assertTrue(finals().isEmpty(), "closed too early");
+    driver.advanceWallClockTime(Duration.ofSeconds(6));
+    Map<String, MinuteCount> finals = finals();
+    assertEquals(3, finals.size(), finals.toString());
+    assertCounts(finals.get("live/rails-5xx@" + W), 2, 1);
+  }
+
+  @Test
+  void openWindowsSendThrottledLiveUpdates() {
+    pipe(line("live", "rails-5xx", "u1", W + 1_000));
+    pipe(line("live", "rails-5xx", "u2", W + 2_000));
+    driver.advanceWallClockTime(Duration.ofMillis(1_000));
+    driver.advanceWallClockTime(Duration.ofMillis(1_000));
+    List<MinuteCount> live = results.readValuesToList();
+    assertFalse(live.isEmpty(), "no live update");
+    MinuteCount last = live.get(live.size() - 1);
+    assertFalse(last.getIsFinal());
+    assertEquals(2, last.getCount());
+    assertEquals(2, last.getUniqueUsers());
+    // nothing changed: no more updates
+    driver.advanceWallClockTime(Duration.ofMillis(3_000));
+    assertTrue(results.isEmpty());
+  }
+
+  @Test
+  void badInputGoesToTheDeadLetterTopicWithoutLosingItsNeighbours() {
+    pipe(line("live", "rails-5xx", "u1", W + 1_000));
+    pipeBytes(new byte[] {(byte) 0xC3, 0x01, 1, 2, 3}); // truncated Avro
+    pipe("{\"product\": \"live\", \"event_type\": ");
+    pipe("{\"product\": \"live\", \"username\": \"u9\", \"timestamp\": " + (W + 1) * 1_000_000L + "}");
+    pipe("event_type=rails-5xx,product=live value=u9 " + (W + 1)); // milliseconds
+    pipe("event_type=rails-5xx,product=live value=u2 " + (W + 2_000) * 1_000_000L + "\n"
+        + "garbage without fields\n"
+        + "event_type=rails-5xx,product=live value=u3 " + (W + 3_000) * 1_000_000L);
+    pipeBytes(EventDecoder.encodeAvro(new UserEvent("live", "rails-5xx", "u4", (W + 4_000) * 1_000_000L)));
+    closeWithEventAt(W + MINUTE + 10_000);
+
+    assertCounts(finals().get("live/rails-5xx@" + W), 4, 4);
+    List<String> reasons = new ArrayList<>();
+    for (TestRecord<byte[], byte[]> letter : deadLetters.readRecordsToList()) {
+      reasons.add(header(letter.headers(), DeadLetters.REASON));
+      assertFalse(header(letter.headers(), DeadLetters.MESSAGE).isBlank());
+    }
+    assertEquals(List.of("unparseable", "unparseable", "missing-field", "timestamp-not-nanos",
+        "unparseable"), reasons);
+    assertEquals(3.0, metric(TallyMetrics.DEAD_LETTERS, "unparseable"));
+    assertEquals(1.0, metric(TallyMetrics.DEAD_LETTERS, "missing-field"));
+    assertEquals(1.0, metric(TallyMetrics.DEAD_LETTERS, "timestamp-not-nanos"));
+  }
+
+  @Test
+  void awkwardNamesRoundTrip() {
+    String product = "prod uct,=:|{}ü";
+    String eventType = "type 日本, x=y|z:{}";
+    pipeBytes(EventDecoder.encodeAvro(new UserEvent(product, eventType, "u 1", (W + 1) * 1_000_000L)));
+    pipe("{\"product\": \"" + product + "\", \"event_type\": \"" + eventType
+        + "\", \"username\": \"u 2\", \"timestamp\": " + (W + 2) * 1_000_000L + "}");
+    pipe("event_type=" + escapeTag(eventType) + ",product=" + escapeTag(product)
+        + " value=\"u 3\" " + (W + 3) * 1_000_000L);
+    closeWithEventAt(W + MINUTE + 10_000);
+    MinuteCount result = finals().get(product + "/" + eventType + "@" + W);
+    assertCounts(result, 3, 3);
+    assertEquals(product, result.getProduct());
+    assertEquals(eventType, result.getEventType());
+  }
+
+  @Test
+  void aWindowWithManyDistinctUsersIsExact() {
+    int users = 100_000;
+    for (int i = 0; i < users; i++) {
+      pipeBytes(EventDecoder.encodeAvro(
+          new UserEvent("live", "rails-5xx", "user-" + i, (W + i % MINUTE) * 1_000_000L)));
+    }
+    for (int i = 0; i < 1_000; i++) { // again: no new users
+      pipeBytes(EventDecoder.encodeAvro(
+          new UserEvent("live", "rails-5xx", "user-" + i, (W + 7) * 1_000_000L)));
+    }
+    closeWithEventAt(W + MINUTE + 10_000);
+    assertCounts(finals().get("live/rails-5xx@" + W), users + 1_000, users);
+  }
+
+  @Test
+  void eachWindowIsFinalExactlyOnce() {
+    for (int minute = 0; minute < 5; minute++) {
+      pipe(line("live", "rails-5xx", "u" + minute, W + minute * MINUTE + 1));
+    }
+    closeWithEventAt(W + 10 * MINUTE);
+    driver.advanceWallClockTime(Duration.ofMinutes(5));
+    closeWithEventAt(W + 20 * MINUTE);
+    List<String> keys = new ArrayList<>();
+    for (TestRecord<MinuteKey, MinuteCount> record : results.readRecordsToList()) {
+      if (record.value().getIsFinal() && record.value().getProduct().equals("live")) {
+        keys.add(record.value().getWindowStart().toEpochMilli() + "");
+      }
+    }
+    assertEquals(List.of(W + "", W + MINUTE + "", W + 2 * MINUTE + "", W + 3 * MINUTE + "",
+        W + 4 * MINUTE + ""), keys);
+  }
+
+  // ---- helpers
+
+  private void pipe(String text) {
+    pipeBytes(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void pipeBytes(byte[] value) {
+    events.pipeInput(null, value, WALL);
+  }
+
+  /** Moves event time on with an event of another series, which then stays open. */
+  private void closeWithEventAt(long eventMs) {
+    pipe(line("clock", "tick", "clock", eventMs));
+  }
+
+  private static String line(String product, String eventType, String user, long ms) {
+    return lineNs(product, eventType, user, ms * 1_000_000L);
+  }
+
+  private static String lineNs(String product, String eventType, String user, long ns) {
+    return "event_type=" + eventType + ",product=" + product + " value=" + user + " " + ns;
+  }
+
+  private static String escapeTag(String value) {
+    return value.replace("\\", "\\\\").replace(",", "\\,").replace("=", "\\=").replace(" ", "\\ ");
+  }
+
+  /** Final results so far, by "product/event_type@windowStart"; fails on a window emitted twice. */
+  private Map<String, MinuteCount> finals() {
+    Map<String, MinuteCount> finals = new LinkedHashMap<>();
+    for (MinuteCount value : results.readValuesToList()) {
+      if (value.getIsFinal() && !value.getProduct().equals("clock")) {
+        String key = value.getProduct() + "/" + value.getEventType() + "@"
+            + value.getWindowStart().toEpochMilli();
+        assertEquals(null, finals.put(key, value), "two final results for " + key);
+      }
+    }
+    return finals;
+  }
+
+  private static void assertCounts(MinuteCount result, long count, long unique) {
+    assertTrue(result != null, "no final result");
+    assertTrue(result.getIsFinal());
+    assertEquals(count, result.getCount(), "count of " + result);
+    assertEquals(unique, result.getUniqueUsers(), "unique users of " + result);
+  }
+
+  private static String header(Headers headers, String key) {
+    return new String(headers.lastHeader(key).value(), StandardCharsets.UTF_8);
+  }
+
+  private double metric(String name, String reason) {
+    double total = 0;
+    for (Map.Entry<MetricName, ? extends Metric> entry : driver.metrics().entrySet()) {
+      MetricName metricName = entry.getKey();
+      if (metricName.group().equals(TallyMetrics.GROUP) && metricName.name().equals(name)
+          && reason.equals(metricName.tags().get("reason"))) {
+        total += ((Number) entry.getValue().metricValue()).doubleValue();
+      }
+    }
+    return total;
+  }
+
+}
