@@ -7,7 +7,7 @@ import java.util.List;
  * sent it in, and says why for every piece it cannot use.
  *
  * <p>The format is recognised from the first bytes: 0xC3 0x01 is Avro single-object encoding of
- * {@code dev.tally.schema.Event}; a first non-blank byte {@code {} is JSON (one object or JSON lines);
+ * {@code dev.tally.schema.Event}; a first non-blank byte that opens a brace is JSON (one object or JSON lines);
  * anything else is InfluxDB line protocol, one event per line. Null, empty and all-blank values are
  * rejected as "empty record" and reported as {@link InputFormat#LINE_PROTOCOL}.
  *

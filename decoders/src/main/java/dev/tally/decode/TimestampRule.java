@@ -1,5 +1,7 @@
 package dev.tally.decode;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * The one rule every format's timestamps obey: nanoseconds since the epoch, and nothing that looks
  * like a coarser unit. Producers that send seconds or milliseconds would otherwise land their events
@@ -80,7 +82,7 @@ final class TimestampRule {
   }
 
   private static String text(byte[] bytes, int from, int to) {
-    return new String(bytes, from, to - from, java.nio.charset.StandardCharsets.UTF_8);
+    return new String(bytes, from, to - from, StandardCharsets.UTF_8);
   }
 
   private static String unitGuess(long timestamp) {

@@ -2,12 +2,11 @@ package dev.tally.decode;
 
 import static dev.tally.decode.TestRecords.assertEvents;
 import static dev.tally.decode.TestRecords.decode;
-import static dev.tally.decode.TestRecords.json;
 import static dev.tally.decode.TestRecords.lpEscape;
 import static dev.tally.decode.TestRecords.lpLine;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /** Awkward names survive each format's own quoting and escaping unchanged. */
 class RoundTripTest {
@@ -30,6 +29,7 @@ class RoundTripTest {
       "trailing space ",
       " leading space",
       "quote\"inside",
+      "\"quoted\"",
       "back\\slash",
       "#not a comment",
       "1478507534415525888"};
@@ -45,11 +45,9 @@ class RoundTripTest {
   @ValueSourceNames
   void lineProtocolWithBareUsername(String name) {
     UserEvent event = new UserEvent(name, name + "-type", name, TS);
+    assumeFalse(name.startsWith("\""), "a bare value cannot start with a quote: that makes it a quoted one");
     String line = "measurement,event_type=" + lpEscape(event.eventType()) + ",product=" + lpEscape(name)
         + " value=" + lpEscape(name) + " " + TS;
-    if (name.startsWith("\"") || name.startsWith(" ")) {
-      return; // a bare value cannot start with a quote; a leading space is escaped, so still fine below
-    }
     assertEvents(decode(line), event);
   }
 

@@ -71,6 +71,7 @@ public final class LocalStack implements AutoCloseable {
     private final InfluxServer influx;
     private final Thread shutdownHook;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final List<AutoCloseable> users = new ArrayList<>();
 
     private LocalStack(KafkaBroker kafka, RedisServer redis, InfluxServer influx) {
         this.kafka = kafka;
@@ -116,6 +117,15 @@ public final class LocalStack implements AutoCloseable {
         return influx;
     }
 
+    /**
+     * Registers something that uses the stack (an application, a client) to be closed before the
+     * servers, by {@link #close()} or by the shutdown hook, last registered first: a client closed
+     * after its broker would wait for it until its timeouts.
+     */
+    public synchronized void closeFirst(AutoCloseable user) {
+        users.add(Objects.requireNonNull(user, "user"));
+    }
+
     /** One line per server saying where it listens, for a console or a log. */
     public List<String> describe() {
         return List.of(
@@ -125,7 +135,7 @@ public final class LocalStack implements AutoCloseable {
                 "InfluxDB  " + influx.url() + "  (influxd pid " + influx.pid() + ", dir " + influx.directory() + ")");
     }
 
-    /** Stops InfluxDB, Redis and Kafka, in that order, and waits for each. Idempotent. */
+    /** Closes what {@link #closeFirst} registered, then stops InfluxDB, Redis and Kafka, in that order. Idempotent. */
     @Override
     public void close() {
         try {
@@ -138,7 +148,12 @@ public final class LocalStack implements AutoCloseable {
 
     private void closeServers() {
         if (closed.compareAndSet(false, true)) {
-            RuntimeException failure = closeInReverse(List.of(kafka, redis, influx), null);
+            List<AutoCloseable> all;
+            synchronized (this) {
+                all = new ArrayList<>(List.of(kafka, redis, influx));
+                all.addAll(users);
+            }
+            RuntimeException failure = closeInReverse(all, null);
             if (failure != null) {
                 throw failure;
             }

@@ -42,6 +42,10 @@ public final class TallyConfig extends AbstractConfig {
   public static final String LIVE_INTERVAL_MS = "tally.live.interval.ms";
   public static final String WATERMARK_INTERVAL_MS = "tally.watermark.interval.ms";
 
+  /** {@code TALLY_*} variables that are not settings (the launcher's own). */
+  private static final java.util.Set<String> IGNORED_VARIABLES = java.util.Set.of("TALLY_LOG_LEVEL",
+      "TALLY_JAVA_OPTS");
+
   private static final String TOPICS = "Topics";
   private static final String WINDOWS = "Windows";
   private static final String KAFKA = "Kafka";
@@ -108,7 +112,14 @@ public final class TallyConfig extends AbstractConfig {
    */
   public static TallyConfig load(Path file, Map<String, String> environment,
       Map<String, String> overrides) {
-    Map<String, Object> values = new HashMap<>();
+    Map<String, String> values = read(file, environment);
+    values.putAll(overrides);
+    return new TallyConfig(values);
+  }
+
+  /** The raw settings of a properties file (if any) overridden by {@code TALLY_*} variables. */
+  public static Map<String, String> read(Path file, Map<String, String> environment) {
+    Map<String, String> values = new HashMap<>();
     if (file != null) {
       Properties properties = new Properties();
       try (InputStream in = Files.newInputStream(file)) {
@@ -119,12 +130,12 @@ public final class TallyConfig extends AbstractConfig {
       properties.forEach((k, v) -> values.put(k.toString(), v.toString().trim()));
     }
     environment.forEach((name, value) -> {
-      if (name.startsWith("TALLY_") && name.length() > "TALLY_".length()) {
+      if (name.startsWith("TALLY_") && name.length() > "TALLY_".length()
+          && !IGNORED_VARIABLES.contains(name)) {
         values.put(keyOf(name), value);
       }
     });
-    values.putAll(overrides);
-    return new TallyConfig(values);
+    return values;
   }
 
   /** {@code TALLY_WINDOW_GRACE_MS} to {@code tally.window.grace.ms}, {@code TALLY_NUM_STREAM_THREADS} to {@code num.stream.threads}. */
@@ -154,6 +165,8 @@ public final class TallyConfig extends AbstractConfig {
     properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     properties.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) getShort(TOPIC_REPLICATION));
     properties.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 16L * 1024 * 1024);
+    // Tally has no global tables; this only takes the 5.0 default now and silences a warning
+    properties.put("processing.exception.handler.global.enabled", true);
     originals().forEach((key, value) -> {
       if (!key.startsWith("tally.")) {
         properties.put(key, value);

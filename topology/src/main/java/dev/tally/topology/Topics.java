@@ -1,5 +1,6 @@
 package dev.tally.topology;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +22,7 @@ import org.slf4j.LoggerFactory;
 public final class Topics {
 
   private static final Logger LOG = LoggerFactory.getLogger(Topics.class);
+  private static final Duration DESCRIBE_TIMEOUT = Duration.ofSeconds(30);
 
   private Topics() {
   }
@@ -58,7 +61,7 @@ public final class Topics {
           }
         }
       }
-      Map<String, TopicDescription> described = admin.describeTopics(names).allTopicNames().get();
+      Map<String, TopicDescription> described = describe(admin, names);
       for (TopicDescription topic : described.values()) {
         int actual = topic.partitions().get(0).replicas().size();
         if (replication > 0 && actual < replication) {
@@ -74,6 +77,23 @@ public final class Topics {
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot check topics " + names + " on "
           + config.getList("bootstrap.servers") + ": " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /** Describes the topics, waiting out the moment after creation when brokers do not know them yet. */
+  private static Map<String, TopicDescription> describe(Admin admin, List<String> names)
+      throws InterruptedException, ExecutionException {
+    long deadline = System.nanoTime() + DESCRIBE_TIMEOUT.toNanos();
+    while (true) {
+      try {
+        return admin.describeTopics(names).allTopicNames().get();
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+            || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
     }
   }
 }

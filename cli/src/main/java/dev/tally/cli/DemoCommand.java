@@ -1,0 +1,160 @@
+package dev.tally.cli;
+
+import dev.tally.decode.EventDecoder;
+import dev.tally.decode.UserEvent;
+import dev.tally.localstack.LocalStack;
+import dev.tally.topology.TallyApp;
+import dev.tally.topology.TallyConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Tally on a local stack: an in-process Kafka broker, {@code redis-server} and {@code influxd}, the
+ * topology, sample traffic, and every closed minute printed in InfluxDB line protocol.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Starts a local stack on 127.0.0.1 (an in-process Kafka broker, redis-server and "
+        + "influxd), runs Tally on it, sends the worked example and a few minutes of synthetic "
+        + "events, and prints each closed minute in InfluxDB line protocol on stdout (everything "
+        + "else goes to stderr). It keeps running for your own events until Ctrl-C, which stops "
+        + "everything it started.")
+final class DemoCommand implements Callable<Integer> {
+
+  @Option(names = "--kafka-port", defaultValue = "0", description = "Kafka port (default: a free one).")
+  int kafkaPort;
+
+  @Option(names = "--redis-port", defaultValue = "0", description = "Redis port (default: a free one).")
+  int redisPort;
+
+  @Option(names = "--influx-port", defaultValue = "0",
+      description = "InfluxDB HTTP port (default: a free one).")
+  int influxPort;
+
+  @Option(names = "--dir", paramLabel = "DIR",
+      description = "Keep the servers' data and Tally's state here (default: a temporary directory, "
+          + "deleted on exit).")
+  Path dir;
+
+  @Option(names = "--minutes", defaultValue = "5",
+      description = "Minutes of synthetic event time after the worked example (default: ${DEFAULT-VALUE}).")
+  int minutes;
+
+  @Option(names = "--no-sample", description = "Send no sample traffic.")
+  boolean noSample;
+
+  @Option(names = "--exit-when-done",
+      description = "Exit once every sample minute has been printed, instead of waiting for Ctrl-C.")
+  boolean exitWhenDone;
+
+  @Mixin
+  ConfigOptions config;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintStream info = System.err;
+    info.println("# starting the local stack...");
+    LocalStack stack = LocalStack.start(new LocalStack.Options(dir, kafkaPort, redisPort, influxPort));
+    Path state = dir != null ? dir.resolve("state") : Files.createTempDirectory("tally-demo-state");
+    if (dir == null) {
+      stack.closeFirst(() -> deleteTree(state)); // closed after Tally, which is registered later
+    }
+    stack.describe().forEach(line -> info.println("# " + line));
+
+    Map<String, String> defaults = new LinkedHashMap<>();
+    defaults.put("application.id", "tally-demo");
+    defaults.put(TallyConfig.TOPIC_REPLICATION, "1");
+    defaults.put(TallyConfig.IDLE_TIMEOUT_MS, "2000");
+    defaults.put("state.dir", state.toString());
+    defaults.put("commit.interval.ms", "200");
+    TallyConfig settings = config.load(defaults, stack.kafka().bootstrapServers());
+
+    TallyApp app = TallyApp.start(settings);
+    stack.closeFirst(app);
+    app.awaitRunning(Duration.ofSeconds(60));
+    String bootstrap = stack.kafka().bootstrapServers();
+    ResultPrinter printer = new ResultPrinter(bootstrap,
+        settings.getString(TallyConfig.RESULTS_TOPIC), System.out);
+    stack.closeFirst(printer);
+    printer.start();
+    info.println("# Tally is running: events topic '" + settings.getString(TallyConfig.EVENTS_TOPIC)
+        + "', results topic '" + settings.getString(TallyConfig.RESULTS_TOPIC)
+        + "', dead-letter topic '" + settings.getString(TallyConfig.DEAD_LETTER_TOPIC) + "'");
+
+    Set<String> expected = noSample ? Set.of() : sendSample(settings, bootstrap, info);
+    info.println("# send your own events, e.g.:");
+    info.println("#   echo 'event_type=rails-5xx,product=live value=me' | ./tally produce -b " + bootstrap);
+    info.println("# each minute is printed once it is final (end + "
+        + settings.getLong(TallyConfig.WINDOW_GRACE_MS) / 1000 + " s grace); Ctrl-C stops everything");
+
+    if (exitWhenDone) {
+      boolean done = printer.await(expected, Duration.ofSeconds(120));
+      stack.close();
+      if (!done) {
+        info.println("# not every sample minute was final within 120 s");
+      }
+      return done ? 0 : 1;
+    }
+    new CountDownLatch(1).await(); // until Ctrl-C: the stack's shutdown hook stops everything
+    return 0;
+  }
+
+  /** Sends the worked example as line protocol, then synthetic Avro events; returns their windows. */
+  private Set<String> sendSample(TallyConfig settings, String bootstrap, PrintStream info) {
+    long windowMs = settings.getLong(TallyConfig.WINDOW_SIZE_MS);
+    String topic = settings.getString(TallyConfig.EVENTS_TOPIC);
+    EventDecoder decoder = new EventDecoder();
+    List<UserEvent> all = new ArrayList<>();
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+        ProduceCommand.producerProperties(settings), new ByteArraySerializer(),
+        new ByteArraySerializer())) {
+      for (String line : SampleTraffic.WORKED_EXAMPLE) {
+        UserEvent event = decoder.decode(line.getBytes(StandardCharsets.UTF_8), 0).events().get(0);
+        all.add(event);
+        producer.send(new ProducerRecord<>(topic, event.username().getBytes(StandardCharsets.UTF_8),
+            line.getBytes(StandardCharsets.UTF_8)));
+      }
+      List<UserEvent> synthetic = SampleTraffic.synthetic(
+          SampleTraffic.WORKED_EXAMPLE_MINUTE_MS + 60_000, minutes, 120, 42);
+      for (UserEvent event : synthetic) {
+        producer.send(new ProducerRecord<>(topic, event.username().getBytes(StandardCharsets.UTF_8),
+            EventDecoder.encodeAvro(event)));
+      }
+      all.addAll(synthetic);
+      producer.flush();
+    }
+    info.println("# sent the worked example (5 line-protocol records) and " + (all.size() - 5)
+        + " synthetic events over " + minutes + " minutes of event time");
+    return new LinkedHashSet<>(SampleTraffic.windows(all, windowMs));
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    }
+  }
+}

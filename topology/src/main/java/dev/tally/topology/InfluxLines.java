@@ -1,0 +1,52 @@
+package dev.tally.topology;
+
+import dev.tally.schema.MinuteCount;
+import java.util.List;
+
+/**
+ * A per-minute result in InfluxDB line protocol, the form ops' dashboards read:
+ *
+ * <pre>
+ * unique_user_event,event_type=rails-5xx,product=live value=1 1478507520000000000
+ * cumulative_user_event,event_type=rails-5xx,product=live value=2 1478507520000000000
+ * </pre>
+ *
+ * Measurement names, the tag keys {@code event_type} and {@code product}, and the field {@code value}
+ * are a contract; the timestamp is the window start in nanoseconds.
+ */
+public final class InfluxLines {
+
+  public static final String UNIQUE = "unique_user_event";
+  public static final String CUMULATIVE = "cumulative_user_event";
+
+  private InfluxLines() {
+  }
+
+  /** The two lines of one result: distinct users first, then the event count. */
+  public static List<String> of(MinuteCount result) {
+    String tags = ",event_type=" + escapeTag(result.getEventType()) + ",product="
+        + escapeTag(result.getProduct());
+    long timestampNs = result.getWindowStart().toEpochMilli() * 1_000_000L;
+    return List.of(
+        UNIQUE + tags + " value=" + result.getUniqueUsers() + " " + timestampNs,
+        CUMULATIVE + tags + " value=" + result.getCount() + " " + timestampNs);
+  }
+
+  /**
+   * Escapes a tag value: commas, equals signs and spaces get a backslash; a line break, which line
+   * protocol cannot carry, is written as the two characters {@code \n}.
+   */
+  public static String escapeTag(String value) {
+    StringBuilder out = new StringBuilder(value.length() + 8);
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      switch (c) {
+        case ',', '=', ' ' -> out.append('\\').append(c);
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        default -> out.append(c);
+      }
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,614 @@
+package dev.tally.topology;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tally.decode.EventDecoder;
+import dev.tally.decode.UserEvent;
+import dev.tally.localstack.KafkaBroker;
+import dev.tally.schema.MinuteCount;
+import dev.tally.schema.MinuteKey;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Tally end to end, as it runs in production: a real single-node KRaft broker in this JVM
+ * ({@link KafkaBroker}), Tally started by {@link TallyApp#start} with exactly_once_v2, and the results
+ * read back by a read_committed consumer. One broker serves the whole class; each test has its own
+ * topics and application id. Windows are short (1 s, grace 0.5 s, idle timeout 1 s) to keep it quick.
+ * The logic itself is specified record by record in {@link TallyTopologyTest}; these tests check what
+ * only a real broker shows: several partitions consumed at their own pace, transactions, shuffles.
+ *
+ * <p>Run: {@code mvn -B -o -pl topology test -Dtest=TallyIntegrationTest}
+ */
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+class TallyIntegrationTest {
+
+  private static final long WINDOW_MS = 1_000;
+  private static final long GRACE_MS = 500;
+  private static final long NANOS_PER_MS = 1_000_000L;
+  /** 2026-03-14T15:09:00Z. In the past, as brokers refuse record timestamps far in the future. */
+  private static final long BASE_MS = Instant.parse("2026-03-14T15:09:00Z").toEpochMilli();
+
+  private static final List<String> PRODUCTS =
+      List.of("live", "app automate", "pay,ments", "naïve:prod|x", "日本 site");
+  private static final List<String> EVENT_TYPES = List.of("rails-5xx", "stuck_in_queue",
+      "browser error", "a,b=c", "x:y|z", "ümlaut", "emoji 😀", "say \"hi\"");
+
+  @TempDir
+  static Path dir;
+  private static KafkaBroker kafka;
+  private static Admin admin;
+
+  @BeforeAll
+  static void startBroker() {
+    kafka = KafkaBroker.start(dir.resolve("kafka"), 0);
+    admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    try {
+      if (admin != null) {
+        admin.close();
+      }
+    } finally {
+      if (kafka != null) {
+        kafka.close();
+      }
+    }
+  }
+
+  @Test
+  void aBacklogOverUnevenPartitionsIsExact() throws Exception {
+    Names names = Names.of("backlog");
+    createTopic(names.events(), 4);
+    // partition 0 gets 3x the events of partition 1, so the partitions are consumed at their own pace
+    Backlog backlog = Backlog.generate(20260314L, names.events(), new int[] {18_000, 6_000, 12_000, 9_000});
+    assertTrue(backlog.expected.windows().size() > 4_000, "too few windows to be a test");
+    produce(backlog.records);
+
+    Map<SeriesWindow, List<MinuteCount>> finals;
+    List<ConsumerRecord<byte[], byte[]>> deadLetters;
+    try (TallyApp app = TallyApp.start(config(names))) {
+      finals = readFinals(names.results(), backlog.expected.windows().keySet(), Duration.ofSeconds(90));
+      deadLetters = readDeadLetters(names.deadLetters(), 0, Duration.ofSeconds(10));
+    }
+
+    List<String> lateOnes = deadLetters.stream()
+        .filter(letter -> "late".equals(header(letter.headers(), DeadLetters.REASON)))
+        .map(letter -> header(letter.headers(), DeadLetters.MESSAGE)).toList();
+    assertTrue(lateOnes.isEmpty(), lateOnes.size() + " events went to the dead-letter topic as late, "
+        + "e.g. " + lateOnes.subList(0, Math.min(3, lateOnes.size())));
+    assertEquals(List.of(), reasons(deadLetters), "dead letters from valid input");
+    assertExactFinals(backlog.expected, finals);
+  }
+
+  @Test
+  void badInputGoesToTheDeadLetterTopicAndItsNeighboursAreCounted() throws Exception {
+    Names names = Names.of("poison");
+    createTopic(names.events(), 2);
+    long t = BASE_MS * NANOS_PER_MS;
+    UserEvent u3 = new UserEvent("live", "rails-5xx", "u3", t + 300 * NANOS_PER_MS);
+    UserEvent u4 = new UserEvent("live", "rails-5xx", "u4", t + 310 * NANOS_PER_MS);
+    List<Input> inputs = List.of(
+        Input.good(0, new UserEvent("live", "rails-5xx", "u1", t + 100 * NANOS_PER_MS), Format.AVRO),
+        Input.bad(0, new byte[] {0x00, (byte) 0xFF, (byte) 0xFE, 0x01, 0x7F}, "unparseable"),
+        Input.good(1, new UserEvent("live", "rails-5xx", "u2", t + 120 * NANOS_PER_MS), Format.JSON),
+        Input.bad(1, new byte[] {(byte) 0xC3, 0x01, 1, 2, 3}, "unparseable"),
+        Input.good(0, new UserEvent("live", "rails-5xx", "u1", t + 150 * NANOS_PER_MS), Format.LINE),
+        Input.bad(0, utf8("{\"product\": \"live\", \"event_type\": "), "unparseable"),
+        Input.bad(1, utf8("{\"product\": \"live\", \"username\": \"u9\", \"timestamp\": " + t + "}"),
+            "missing-field"),
+        Input.bad(0, utf8("event_type=rails-5xx,product=live"), "unparseable"),
+        Input.bad(1, utf8("event_type=rails-5xx,product=live value=u9 " + BASE_MS), "timestamp-not-nanos"),
+        Input.bad(0, null, "unparseable"),
+        new Input(1, utf8(line(u3) + "\ngarbage without fields\n" + line(u4) + "\n"), List.of(u3, u4),
+            "unparseable", utf8("garbage without fields")),
+        Input.good(0, new UserEvent("app automate", "x:y|z", "u1", t + 400 * NANOS_PER_MS), Format.AVRO),
+        Input.good(1, new UserEvent("app automate", "x:y|z", "u2", t + 1_200 * NANOS_PER_MS), Format.AVRO),
+        Input.good(0, new UserEvent("live", "rails-5xx", "u5", t + 1_300 * NANOS_PER_MS), Format.JSON),
+        Input.good(1, new UserEvent("live", "rails-5xx", "u5", t + 1_350 * NANOS_PER_MS), Format.AVRO));
+    Expected expected = new Expected();
+    inputs.forEach(input -> input.events().forEach(expected::add));
+
+    // where each bad input landed, as "partition/offset reason payload"
+    List<String> expectedLetters = new ArrayList<>();
+    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+      for (Input input : inputs) {
+        RecordMetadata sent = producer.send(
+            new ProducerRecord<>(names.events(), input.partition(), null, input.value())).get();
+        if (input.badReason() != null) {
+          expectedLetters.add(letter(sent.partition(), sent.offset(), input.badReason(), input.badPayload()));
+        }
+      }
+    }
+
+    Map<SeriesWindow, List<MinuteCount>> finals;
+    List<ConsumerRecord<byte[], byte[]>> deadLetters;
+    try (TallyApp app = TallyApp.start(config(names))) {
+      finals = readFinals(names.results(), expected.windows().keySet(), Duration.ofSeconds(40));
+      deadLetters = readDeadLetters(names.deadLetters(), expectedLetters.size(), Duration.ofSeconds(10));
+    }
+
+    List<String> actualLetters = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> letter : deadLetters) {
+      assertEquals(names.events(), header(letter.headers(), DeadLetters.SOURCE_TOPIC));
+      assertFalse(header(letter.headers(), DeadLetters.MESSAGE).isBlank(), "no message");
+      actualLetters.add(letter(Integer.parseInt(header(letter.headers(), DeadLetters.SOURCE_PARTITION)),
+          Long.parseLong(header(letter.headers(), DeadLetters.SOURCE_OFFSET)),
+          header(letter.headers(), DeadLetters.REASON), letter.value()));
+    }
+    Collections.sort(expectedLetters);
+    Collections.sort(actualLetters);
+    assertEquals(expectedLetters, actualLetters);
+    assertExactFinals(expected, finals);
+  }
+
+  @Test
+  void aLiveWindowShowsUpdatesThenOneFinal() throws Exception {
+    Names names = Names.of("live");
+    createTopic(names.events(), 2);
+    Expected expected = new Expected();
+    List<Received> received = new ArrayList<>();
+    long windowStart;
+    try (TallyApp app = TallyApp.start(config(names));
+        KafkaConsumer<MinuteKey, MinuteCount> results = consumer(names.results(),
+            ResultSerdes.minuteKey().deserializer(), ResultSerdes.minuteCount().deserializer());
+        KafkaProducer<byte[], byte[]> producer = producer()) {
+      app.awaitRunning(Duration.ofSeconds(30));
+      windowStart = nextWindowStart();
+      // a burst over most of one window, with event time = now, then silence
+      for (int i = 0; System.currentTimeMillis() < windowStart + 700; i++) {
+        UserEvent event = new UserEvent("live", i % 3 == 0 ? "browser error" : "rails-5xx",
+            "user " + i % 7, System.currentTimeMillis() * NANOS_PER_MS + i);
+        producer.send(new ProducerRecord<>(names.events(), utf8(event.username()),
+            EventDecoder.encodeAvro(event)));
+        expected.add(event);
+        Thread.sleep(25);
+      }
+      producer.flush();
+      assertEquals(Set.of(windowStart), expected.windows().keySet().stream()
+          .map(SeriesWindow::windowStart).collect(Collectors.toSet()), "the burst spilled over a window");
+
+      Set<SeriesWindow> finalSeen = new HashSet<>();
+      pollUntil(results, Duration.ofSeconds(20), record -> {
+        received.add(new Received(record.value(), System.currentTimeMillis()));
+        if (record.value().getIsFinal()) {
+          finalSeen.add(SeriesWindow.of(record.value()));
+        }
+      }, () -> finalSeen.containsAll(expected.windows().keySet()));
+      pollUntil(results, Duration.ofSeconds(2),
+          record -> received.add(new Received(record.value(), System.currentTimeMillis())), () -> false);
+    }
+
+    for (Map.Entry<SeriesWindow, Tally> entry : expected.windows().entrySet()) {
+      SeriesWindow window = entry.getKey();
+      List<Received> updates = received.stream()
+          .filter(r -> SeriesWindow.of(r.value()).equals(window)).toList();
+      List<Received> finals = updates.stream().filter(r -> r.value().getIsFinal()).toList();
+      assertEquals(1, finals.size(), "final records of " + window + ": " + updates);
+      assertTrue(updates.get(updates.size() - 1).value().getIsFinal(), "an update after the final: " + updates);
+      assertTrue(updates.size() >= 2, "no live update before the final: " + updates);
+      MinuteCount last = finals.get(0).value();
+      assertEquals(entry.getValue().count, last.getCount(), "count of " + window);
+      assertEquals(entry.getValue().users.size(), last.getUniqueUsers(), "unique users of " + window);
+      long previous = 0;
+      for (Received update : updates) {
+        assertTrue(update.value().getCount() >= previous, "live counts went down: " + updates);
+        previous = update.value().getCount();
+      }
+      long closable = windowStart + WINDOW_MS + GRACE_MS;
+      assertTrue(last.getEmittedAt().toEpochMilli() >= closable,
+          "final before window end + grace: " + last);
+      assertTrue(finals.get(0).receivedMs() <= closable + 5_000,
+          "final arrived " + (finals.get(0).receivedMs() - closable) + " ms after window end + grace");
+    }
+    Set<SeriesWindow> unexpected = received.stream().map(r -> SeriesWindow.of(r.value()))
+        .filter(w -> !expected.windows().containsKey(w)).collect(Collectors.toSet());
+    assertEquals(Set.of(), unexpected);
+  }
+
+  // ---- checks
+
+  private static void assertExactFinals(Expected expected, Map<SeriesWindow, List<MinuteCount>> finals) {
+    List<String> problems = new ArrayList<>();
+    for (Map.Entry<SeriesWindow, Tally> entry : expected.windows().entrySet()) {
+      List<MinuteCount> got = finals.getOrDefault(entry.getKey(), List.of());
+      Tally want = entry.getValue();
+      if (got.isEmpty()) {
+        problems.add("missing " + entry.getKey() + " (want " + want + ")");
+      } else if (got.size() > 1) {
+        problems.add(got.size() + " finals for " + entry.getKey() + ": " + counts(got));
+      } else if (got.get(0).getCount() != want.count || got.get(0).getUniqueUsers() != want.users.size()) {
+        problems.add("wrong " + entry.getKey() + ": got " + counts(got) + ", want " + want);
+      }
+    }
+    finals.keySet().stream().filter(key -> !expected.windows().containsKey(key))
+        .forEach(key -> problems.add("unexpected final " + key + ": " + counts(finals.get(key))));
+    assertTrue(problems.isEmpty(), problems.size() + " of " + expected.windows().size()
+        + " windows wrong, e.g. " + problems.subList(0, Math.min(10, problems.size())));
+  }
+
+  private static String counts(List<MinuteCount> values) {
+    return values.stream().map(v -> v.getCount() + "/" + v.getUniqueUsers()).toList().toString();
+  }
+
+  private static List<String> reasons(List<ConsumerRecord<byte[], byte[]>> letters) {
+    return letters.stream().map(letter -> header(letter.headers(), DeadLetters.REASON)).toList();
+  }
+
+  private static String letter(int partition, long offset, String reason, byte[] payload) {
+    return partition + "/" + offset + " " + reason + " "
+        + HexFormat.of().formatHex(payload == null ? new byte[0] : payload);
+  }
+
+  // ---- Tally, topics and clients
+
+  /** The topics and application id of one test. */
+  private record Names(String test, String events, String results, String deadLetters) {
+    static Names of(String test) {
+      return new Names(test, test + "-events", test + "-results", test + "-dead-letters");
+    }
+  }
+
+  private static TallyConfig config(Names names) {
+    Map<String, Object> values = new HashMap<>();
+    values.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    values.put(StreamsConfig.APPLICATION_ID_CONFIG, "tally-it-" + names.test());
+    values.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state-" + names.test()).toString());
+    values.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "2");
+    values.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+    values.put(TallyConfig.EVENTS_TOPIC, names.events());
+    values.put(TallyConfig.RESULTS_TOPIC, names.results());
+    values.put(TallyConfig.DEAD_LETTER_TOPIC, names.deadLetters());
+    values.put(TallyConfig.AGGREGATION_PARTITIONS, "3");
+    values.put(TallyConfig.TOPIC_REPLICATION, "1");
+    values.put(TallyConfig.WINDOW_SIZE_MS, Long.toString(WINDOW_MS));
+    values.put(TallyConfig.WINDOW_GRACE_MS, Long.toString(GRACE_MS));
+    values.put(TallyConfig.IDLE_TIMEOUT_MS, "1000");
+    values.put(TallyConfig.LIVE_INTERVAL_MS, "200");
+    return new TallyConfig(values);
+  }
+
+  private static void createTopic(String name, int partitions) throws Exception {
+    admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer() {
+    return new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.LINGER_MS_CONFIG, "0",
+        ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024)),
+        new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  private static void produce(List<ProducerRecord<byte[], byte[]>> records) throws Exception {
+    AtomicReference<Exception> failure = new AtomicReference<>();
+    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+      for (ProducerRecord<byte[], byte[]> record : records) {
+        producer.send(record, (metadata, e) -> {
+          if (e != null) {
+            failure.compareAndSet(null, e);
+          }
+        });
+      }
+      producer.flush();
+    }
+    if (failure.get() != null) {
+      throw failure.get();
+    }
+  }
+
+  /** A read_committed consumer of every partition of {@code topic}, from the beginning. */
+  private static <K, V> KafkaConsumer<K, V> consumer(String topic, Deserializer<K> keys,
+      Deserializer<V> values) {
+    KafkaConsumer<K, V> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000"), keys, values);
+    List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+        .map(info -> new TopicPartition(topic, info.partition())).toList();
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    return consumer;
+  }
+
+  private interface RecordSink<K, V> {
+    void take(ConsumerRecord<K, V> record);
+  }
+
+  /** Polls until {@code done} or the timeout, whichever comes first. */
+  private static <K, V> void pollUntil(KafkaConsumer<K, V> consumer, Duration timeout,
+      RecordSink<K, V> sink, BooleanSupplier done) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+      for (ConsumerRecord<K, V> record : consumer.poll(Duration.ofMillis(100))) {
+        sink.take(record);
+      }
+    }
+  }
+
+  /**
+   * Final results by window: read until every expected window has one (or the timeout), then for 2 s
+   * more, so that a second final of a window would show.
+   */
+  private static Map<SeriesWindow, List<MinuteCount>> readFinals(String topic,
+      Set<SeriesWindow> expected, Duration timeout) {
+    Map<SeriesWindow, List<MinuteCount>> finals = new HashMap<>();
+    List<String> mismatched = new ArrayList<>();
+    RecordSink<MinuteKey, MinuteCount> sink = record -> {
+      MinuteCount value = record.value();
+      SeriesWindow window = SeriesWindow.of(value);
+      MinuteKey key = record.key();
+      if (!new SeriesWindow(key.getProduct(), key.getEventType(), key.getWindowStart().toEpochMilli())
+          .equals(window) || value.getWindowEnd().toEpochMilli() != window.windowStart() + WINDOW_MS) {
+        mismatched.add(key + " -> " + value);
+      }
+      if (value.getIsFinal()) {
+        finals.computeIfAbsent(window, w -> new ArrayList<>()).add(value);
+      }
+    };
+    try (KafkaConsumer<MinuteKey, MinuteCount> consumer = consumer(topic,
+        ResultSerdes.minuteKey().deserializer(), ResultSerdes.minuteCount().deserializer())) {
+      pollUntil(consumer, timeout, sink, () -> finals.keySet().containsAll(expected));
+      pollUntil(consumer, Duration.ofSeconds(2), sink, () -> false);
+    }
+    assertEquals(List.of(), mismatched, "result keys that do not match their values");
+    return finals;
+  }
+
+  /** The dead-letter topic up to its last stable offset, once it holds at least {@code atLeast} records. */
+  private static List<ConsumerRecord<byte[], byte[]>> readDeadLetters(String topic, int atLeast,
+      Duration timeout) {
+    List<ConsumerRecord<byte[], byte[]>> letters = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(topic, new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
+      pollUntil(consumer, timeout, letters::add, () -> {
+        if (letters.size() < atLeast) {
+          return false;
+        }
+        Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment());
+        return ends.entrySet().stream().allMatch(end -> consumer.position(end.getKey()) >= end.getValue());
+      });
+    }
+    return letters;
+  }
+
+  private static String header(Headers headers, String key) {
+    Header header = headers.lastHeader(key);
+    assertNotNull(header, "no header " + key);
+    return new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  /** Sleeps until the wall clock is just past a window start, and returns that start. */
+  private static long nextWindowStart() throws InterruptedException {
+    long now = System.currentTimeMillis();
+    long start = Math.floorDiv(now, WINDOW_MS) * WINDOW_MS + WINDOW_MS;
+    Thread.sleep(start + 20 - now);
+    return start;
+  }
+
+  // ---- input and the expected answer
+
+  /** One window of one series. */
+  private record SeriesWindow(String product, String eventType, long windowStart) {
+    static SeriesWindow of(UserEvent event) {
+      long ms = Math.floorDiv(event.timestampNs(), NANOS_PER_MS);
+      return new SeriesWindow(event.product(), event.eventType(), Math.floorDiv(ms, WINDOW_MS) * WINDOW_MS);
+    }
+
+    static SeriesWindow of(MinuteCount value) {
+      return new SeriesWindow(value.getProduct(), value.getEventType(), value.getWindowStart().toEpochMilli());
+    }
+
+    @Override
+    public String toString() {
+      return product + "/" + eventType + "@" + Instant.ofEpochMilli(windowStart);
+    }
+  }
+
+  /** The expected count and users of one window. */
+  private static final class Tally {
+    long count;
+    final Set<String> users = new HashSet<>();
+
+    @Override
+    public String toString() {
+      return count + "/" + users.size();
+    }
+  }
+
+  /** The answer, computed directly from the events. */
+  private static final class Expected {
+    private final Map<SeriesWindow, Tally> windows = new TreeMap<>(
+        Comparator.comparingLong(SeriesWindow::windowStart).thenComparing(SeriesWindow::product)
+            .thenComparing(SeriesWindow::eventType));
+
+    void add(UserEvent event) {
+      Tally tally = windows.computeIfAbsent(SeriesWindow.of(event), w -> new Tally());
+      tally.count++;
+      tally.users.add(event.username());
+    }
+
+    Map<SeriesWindow, Tally> windows() {
+      return windows;
+    }
+  }
+
+  private enum Format {
+    AVRO, JSON, LINE;
+
+    byte[] encode(UserEvent event) {
+      return switch (this) {
+        case AVRO -> EventDecoder.encodeAvro(event);
+        case JSON -> utf8(json(event));
+        case LINE -> utf8(line(event));
+      };
+    }
+  }
+
+  /** One input record of the poison test: the events it holds, and the dead letter it should give. */
+  private record Input(int partition, byte[] value, List<UserEvent> events, String badReason,
+      byte[] badPayload) {
+    static Input good(int partition, UserEvent event, Format format) {
+      return new Input(partition, format.encode(event), List.of(event), null, null);
+    }
+
+    static Input bad(int partition, byte[] value, String reason) {
+      return new Input(partition, value, List.of(), reason, value);
+    }
+  }
+
+  private record Received(MinuteCount value, long receivedMs) {
+    @Override
+    public String toString() {
+      return value.getCount() + "/" + value.getUniqueUsers() + (value.getIsFinal() ? " final" : " live");
+    }
+  }
+
+  /**
+   * A seeded backlog: events over 120 windows and 40 series, in every input format, keyed by user,
+   * by nothing or at random, each partition in event-time order but for shuffles within the grace.
+   */
+  private static final class Backlog {
+    static final int SPAN_MS = 120_000;
+    /** How far an event may arrive behind the newest one of its partition; below the grace. */
+    static final int SHUFFLE_MS = 400;
+
+    final List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    final Expected expected = new Expected();
+
+    static Backlog generate(long seed, String topic, int[] eventsPerPartition) {
+      Random random = new Random(seed);
+      List<String> users = new ArrayList<>();
+      for (int i = 0; i < 2_000; i++) {
+        users.add(i % 97 == 0 ? "ユーザー " + i : i % 89 == 0 ? "user, " + i + " \"x\"" : "user-" + i);
+      }
+      Backlog backlog = new Backlog();
+      for (int partition = 0; partition < eventsPerPartition.length; partition++) {
+        int n = eventsPerPartition[partition];
+        List<Arrival> arrivals = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          long ms = BASE_MS + random.nextInt(SPAN_MS);
+          // half the events come from 40 busy users, so users repeat within a window and across partitions
+          String user = users.get(random.nextBoolean() ? random.nextInt(40) : random.nextInt(users.size()));
+          UserEvent event = new UserEvent(PRODUCTS.get(random.nextInt(PRODUCTS.size())),
+              EVENT_TYPES.get(random.nextInt(EVENT_TYPES.size())), user,
+              ms * NANOS_PER_MS + random.nextInt((int) NANOS_PER_MS));
+          arrivals.add(new Arrival(event, ms + random.nextInt(SHUFFLE_MS)));
+        }
+        arrivals.sort(Comparator.comparingLong(Arrival::atMs));
+        List<UserEvent> events = arrivals.stream().map(Arrival::event).toList();
+        events.forEach(backlog.expected::add);
+        backlog.addRecords(random, topic, partition, events);
+      }
+      return backlog;
+    }
+
+    /** An event and when it arrives in its partition, on the event-time scale. */
+    private record Arrival(UserEvent event, long atMs) {
+    }
+
+    private void addRecords(Random random, String topic, int partition, List<UserEvent> events) {
+      int i = 0;
+      while (i < events.size()) {
+        int batch = 1;
+        String value = null;
+        if (partition == 2 && i == events.size() / 2) {
+          batch = 25;
+          value = events.subList(i, i + batch).stream().map(TallyIntegrationTest::line)
+              .collect(Collectors.joining("\n"));
+        } else if (partition == 1 && i == events.size() / 3) {
+          batch = 3;
+          value = events.subList(i, i + batch).stream().map(TallyIntegrationTest::json)
+              .collect(Collectors.joining("\n"));
+        }
+        UserEvent first = events.get(i);
+        byte[] bytes;
+        if (value != null) {
+          bytes = utf8(value);
+        } else {
+          double format = random.nextDouble();
+          bytes = format < 0.8 ? EventDecoder.encodeAvro(first)
+              : format < 0.9 ? utf8(json(first))
+              : utf8(line(first));
+        }
+        double keying = random.nextDouble();
+        byte[] key = keying < 0.8 ? utf8(first.username())
+            : keying < 0.9 ? null
+            : utf8("k" + random.nextLong());
+        records.add(new ProducerRecord<>(topic, partition, key, bytes));
+        i += batch;
+      }
+    }
+  }
+
+  // ---- formats
+
+  private static String json(UserEvent event) {
+    return "{\"event_type\": " + jsonString(event.eventType()) + ", \"product\": "
+        + jsonString(event.product()) + ", \"username\": " + jsonString(event.username())
+        + ", \"timestamp\": " + event.timestampNs() + "}";
+  }
+
+  private static String jsonString(String value) {
+    return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
+  private static String line(UserEvent event) {
+    return "event_type=" + tag(event.eventType()) + ",product=" + tag(event.product()) + " value=\""
+        + event.username().replace("\\", "\\\\").replace("\"", "\\\"") + "\" " + event.timestampNs();
+  }
+
+  private static String tag(String value) {
+    return value.replace(",", "\\,").replace("=", "\\=").replace(" ", "\\ ");
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+}
