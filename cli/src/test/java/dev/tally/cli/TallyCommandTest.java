@@ -1,0 +1,154 @@
+package dev.tally.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tally.decode.EventDecoder;
+import dev.tally.decode.UserEvent;
+import dev.tally.localstack.KafkaBroker;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The commands as a user runs them. */
+class TallyCommandTest {
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String command : List.of("demo", "run", "produce", "config")) {
+      StringWriter out = new StringWriter();
+      CommandLine line = Tally.commandLine();
+      line.setOut(new PrintWriter(out));
+      assertEquals(0, line.execute(command, "--help"), command);
+      assertTrue(out.toString().startsWith("Usage: tally " + command), out.toString());
+    }
+  }
+
+  @Test
+  void configListsEveryKeyWithItsDefault() {
+    PrintStream original = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    try {
+      assertEquals(0, Tally.commandLine().execute("config"));
+    } finally {
+      System.setOut(original);
+    }
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertTrue(text.contains("tally.window.size.ms\n"), text);
+    assertTrue(text.contains("default: 60000"), text);
+    assertTrue(text.contains("bootstrap.servers\n"), text);
+  }
+
+  @Test
+  void runRefusesAMissingBrokerSettingWithTheKeyName() {
+    StringWriter err = new StringWriter();
+    CommandLine line = Tally.commandLine();
+    line.setErr(new PrintWriter(err));
+    assertEquals(1, line.execute("run", "--set", "tally.window.size.ms=1000"));
+    assertTrue(err.toString().contains("bootstrap.servers"), err.toString());
+  }
+
+  @Test
+  void produceWritesAvroKeyedByUserAndReportsBadLines(@TempDir Path dir) throws Exception {
+    try (KafkaBroker broker = KafkaBroker.start(null, 0)) {
+      Path input = dir.resolve("events.txt");
+      Files.writeString(input, String.join("\n",
+          "event_type=rails-5xx,product=live value=testusername1 1478507534415525888",
+          "# a comment",
+          "{\"event_type\": \"browser_error\", \"product\": \"automate\", \"username\": \"u2\", "
+              + "\"timestamp\": 1478507534415525888}",
+          "event_type=rails-5xx,product=live value=u3 1478507534",
+          "") + "\n");
+      StringWriter err = new StringWriter();
+      PrintStream originalErr = System.err;
+      ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+      System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+      int exit;
+      try {
+        // the events topic must exist: the broker does not create topics by itself
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(
+            Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+          admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("events", 1,
+              (short) 1))).all().get();
+        }
+        exit = Tally.commandLine().execute("produce", "-b", broker.bootstrapServers(), "--quiet",
+            input.toString());
+      } finally {
+        System.setErr(originalErr);
+      }
+      String report = stderr.toString(StandardCharsets.UTF_8);
+      assertEquals(1, exit, "a rejected line makes the exit code 1: " + report + err);
+      assertTrue(report.contains(":4: timestamp-not-nanos"), report);
+      assertTrue(report.contains("2 events written to events, 1 lines rejected"), report);
+
+      List<UserEvent> events = new ArrayList<>();
+      List<String> keys = new ArrayList<>();
+      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+          ConsumerConfig.GROUP_ID_CONFIG, "check",
+          ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+          new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        consumer.subscribe(List.of("events"));
+        EventDecoder decoder = new EventDecoder();
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (events.size() < 2 && System.currentTimeMillis() < deadline) {
+          for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+            assertEquals((byte) 0xC3, record.value()[0], "not single-object Avro");
+            events.addAll(decoder.decode(record.value(), 0).events());
+            keys.add(new String(record.key(), StandardCharsets.UTF_8));
+          }
+        }
+      }
+      assertEquals(List.of("testusername1", "u2"), keys);
+      assertEquals(new UserEvent("live", "rails-5xx", "testusername1", 1478507534415525888L),
+          events.get(0));
+      assertEquals(new UserEvent("automate", "browser_error", "u2", 1478507534415525888L),
+          events.get(1));
+    }
+  }
+
+  @Test
+  void demoPrintsTheWorkedExampleMinute() {
+    PrintStream original = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    int exit;
+    try {
+      exit = Tally.commandLine().execute("demo", "--exit-when-done", "--minutes", "2");
+    } finally {
+      System.setOut(original);
+    }
+    List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+    assertEquals(0, exit, String.join("\n", lines));
+    List<String> workedExample = lines.stream()
+        .filter(line -> line.endsWith(" 1478507520000000000")).sorted().toList();
+    assertEquals(List.of(
+        "cumulative_user_event,event_type=browser_error,product=automate value=2 1478507520000000000",
+        "cumulative_user_event,event_type=rails-5xx,product=live value=2 1478507520000000000",
+        "cumulative_user_event,event_type=stuck_in_queue,product=live value=1 1478507520000000000",
+        "unique_user_event,event_type=browser_error,product=automate value=2 1478507520000000000",
+        "unique_user_event,event_type=rails-5xx,product=live value=1 1478507520000000000",
+        "unique_user_event,event_type=stuck_in_queue,product=live value=1 1478507520000000000"),
+        workedExample);
+    // the two synthetic minutes, each series once
+    long distinct = lines.stream().distinct().count();
+    assertEquals(lines.size(), distinct, "a line was printed twice");
+    assertTrue(lines.size() > 6, "no synthetic minutes");
+  }
+}

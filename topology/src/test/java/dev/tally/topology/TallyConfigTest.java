@@ -1,0 +1,68 @@
+package dev.tally.topology;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TallyConfigTest {
+
+  @Test
+  void eachSourceOverridesTheOneBefore(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("tally.properties");
+    Files.writeString(file, """
+        bootstrap.servers=file:9092
+        tally.window.grace.ms=1000
+        tally.idle.timeout.ms=2000
+        num.stream.threads=3
+        """);
+    TallyConfig config = TallyConfig.load(file,
+        Map.of("TALLY_WINDOW_GRACE_MS", "3000", "TALLY_NUM_STREAM_THREADS", "4", "HOME", "/root"),
+        Map.of("tally.idle.timeout.ms", "5000"));
+
+    assertEquals(3000L, config.getLong(TallyConfig.WINDOW_GRACE_MS));
+    assertEquals(5000L, config.getLong(TallyConfig.IDLE_TIMEOUT_MS));
+    assertEquals(60_000L, config.getLong(TallyConfig.WINDOW_SIZE_MS));
+    Properties streams = config.streamsProperties();
+    assertEquals("4", streams.get("num.stream.threads"));
+    assertEquals("file:9092", streams.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+    assertEquals(StreamsConfig.EXACTLY_ONCE_V2, streams.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+    assertTrue(streams.keySet().stream().noneMatch(key -> key.toString().startsWith("tally.")));
+  }
+
+  @Test
+  void environmentVariablesMapToKeys() {
+    assertEquals("tally.window.size.ms", TallyConfig.keyOf("TALLY_WINDOW_SIZE_MS"));
+    assertEquals("bootstrap.servers", TallyConfig.keyOf("TALLY_BOOTSTRAP_SERVERS"));
+    assertEquals("processing.guarantee", TallyConfig.keyOf("TALLY_PROCESSING_GUARANTEE"));
+  }
+
+  @Test
+  void badValuesNameTheKeyAndWhatIsAllowed() {
+    ConfigException missing = assertThrows(ConfigException.class, () -> new TallyConfig(Map.of()));
+    assertTrue(missing.getMessage().contains("bootstrap.servers"), missing.getMessage());
+
+    ConfigException negative = assertThrows(ConfigException.class, () -> new TallyConfig(
+        Map.of("bootstrap.servers", "x:1", TallyConfig.WINDOW_GRACE_MS, "-5")));
+    assertTrue(negative.getMessage().contains(TallyConfig.WINDOW_GRACE_MS), negative.getMessage());
+    assertTrue(negative.getMessage().contains("at least 0"), negative.getMessage());
+
+    ConfigException replication = assertThrows(ConfigException.class, () -> new TallyConfig(
+        Map.of("bootstrap.servers", "x:1", TallyConfig.TOPIC_REPLICATION, "0")));
+    assertTrue(replication.getMessage().contains("-1 (the broker's default) or at least 1"),
+        replication.getMessage());
+
+    ConfigException notANumber = assertThrows(ConfigException.class, () -> new TallyConfig(
+        Map.of("bootstrap.servers", "x:1", TallyConfig.AGGREGATION_PARTITIONS, "many")));
+    assertTrue(notANumber.getMessage().contains(TallyConfig.AGGREGATION_PARTITIONS));
+  }
+}
