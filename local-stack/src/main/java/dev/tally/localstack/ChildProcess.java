@@ -13,124 +13,124 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 /**
- * A server running as a child process of this JVM: its output goes to a log file, it is stopped
- * on {@link #close()}, and a shutdown hook stops it if the JVM exits first (Ctrl-C included).
- *
- * <p>The server is run in the foreground (never daemonized), so the JVM holds its PID.
- */
+* A server running as a child process of this JVM: its output goes to a log file, it is stopped
+* on {@link #close()}, and a shutdown hook stops it if the JVM exits first (Ctrl-C included).
+*
+* <p>The server is run in the foreground (never daemonized), so the JVM holds its PID.
+*/
 final class ChildProcess implements AutoCloseable {
 
-    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
-    private static final int LOG_TAIL_LINES = 30;
+  private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+  private static final int LOG_TAIL_LINES = 30;
 
-    private final String name;
-    private final Process process;
-    private final Path log;
-    private final Thread shutdownHook;
-    private final AtomicBoolean closed = new AtomicBoolean();
+  private final String name;
+  private final Process process;
+  private final Path log;
+  private final Thread shutdownHook;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ChildProcess(String name, Process process, Path log) {
-        this.name = name;
-        this.process = process;
-        this.log = log;
-        this.shutdownHook = new Thread(this::stop, "stop-" + name);
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+  private ChildProcess(String name, Process process, Path log) {
+    this.name = name;
+    this.process = process;
+    this.log = log;
+    this.shutdownHook = new Thread(this::stop, "stop-" + name);
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  /** Starts {@code command}, appending its stdout and stderr to {@code log}. */
+  static ChildProcess start(String name, List<String> command, Path log) {
+    try {
+      Process process = new ProcessBuilder(command)
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+          .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+          .start();
+      return new ChildProcess(name, process, log);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot start " + name + ": " + String.join(" ", command), e);
     }
+  }
 
-    /** Starts {@code command}, appending its stdout and stderr to {@code log}. */
-    static ChildProcess start(String name, List<String> command, Path log) {
-        try {
-            Process process = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .start();
-            return new ChildProcess(name, process, log);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot start " + name + ": " + String.join(" ", command), e);
-        }
+  /**
+  * Polls {@code ready} until it returns true.
+  *
+  * @throws IllegalStateException if the process exits or the timeout passes first; the message
+  *     has the tail of the server's log
+  */
+  void awaitReady(Duration timeout, BooleanSupplier ready) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(name + " exited with code " + process.exitValue()
+            + " while starting. Log " + log + ":\n" + logTail());
+      }
+      if (ready.getAsBoolean()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(name + " did not become ready within " + timeout.toMillis()
+            + " ms. Log " + log + ":\n" + logTail());
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("Interrupted while waiting for " + name, e);
+      }
     }
+  }
 
-    /**
-     * Polls {@code ready} until it returns true.
-     *
-     * @throws IllegalStateException if the process exits or the timeout passes first; the message
-     *     has the tail of the server's log
-     */
-    void awaitReady(Duration timeout, BooleanSupplier ready) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with code " + process.exitValue()
-                        + " while starting. Log " + log + ":\n" + logTail());
-            }
-            if (ready.getAsBoolean()) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(name + " did not become ready within " + timeout.toMillis()
-                        + " ms. Log " + log + ":\n" + logTail());
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("Interrupted while waiting for " + name, e);
-            }
-        }
-    }
+  /** Whether the server's log says its port was taken (so another free port may work). */
+  boolean failedToBind() {
+    return logTail().toLowerCase(Locale.ROOT).contains("address already in use");
+  }
 
-    /** Whether the server's log says its port was taken (so another free port may work). */
-    boolean failedToBind() {
-        return logTail().toLowerCase(Locale.ROOT).contains("address already in use");
+  /** The last lines of the server's log. */
+  String logTail() {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
+    } catch (IOException e) {
+      return "(cannot read " + log + ": " + e + ")";
     }
+  }
 
-    /** The last lines of the server's log. */
-    String logTail() {
-        try {
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
-        } catch (IOException e) {
-            return "(cannot read " + log + ": " + e + ")";
-        }
-    }
+  long pid() {
+    return process.pid();
+  }
 
-    long pid() {
-        return process.pid();
-    }
+  boolean isAlive() {
+    return process.isAlive();
+  }
 
-    boolean isAlive() {
-        return process.isAlive();
+  /** Stops the process (SIGTERM, then SIGKILL after a grace period) and waits for it. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
     }
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook is running or about to: it stops the process too
+    }
+    stop();
+  }
 
-    /** Stops the process (SIGTERM, then SIGKILL after a grace period) and waits for it. Idempotent. */
-    @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is running or about to: it stops the process too
-        }
-        stop();
+  private void stop() {
+    process.destroy();
+    try {
+      if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly().waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
     }
+  }
 
-    private void stop() {
-        process.destroy();
-        try {
-            if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly().waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    @Override
-    public String toString() {
-        return name + " (pid " + process.pid() + ")";
-    }
+  @Override
+  public String toString() {
+    return name + " (pid " + process.pid() + ")";
+  }
 }

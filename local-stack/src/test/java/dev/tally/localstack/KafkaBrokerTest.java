@@ -35,134 +35,134 @@ import org.slf4j.LoggerFactory;
 /** A real in-process KRaft broker: partitions, plain and transactional produce/consume, restarts. */
 class KafkaBrokerTest {
 
-    private static final Logger LOG = LoggerFactory.getLogger(KafkaBrokerTest.class);
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaBrokerTest.class);
 
-    private static KafkaBroker kafka;
+  private static KafkaBroker kafka;
 
-    @BeforeAll
-    static void startBroker() {
-        long start = System.nanoTime();
-        kafka = KafkaBroker.start(null, 0);
-        LOG.info("Broker start: {} ms", (System.nanoTime() - start) / 1_000_000);
+  @BeforeAll
+  static void startBroker() {
+    long start = System.nanoTime();
+    kafka = KafkaBroker.start(null, 0);
+    LOG.info("Broker start: {} ms", (System.nanoTime() - start) / 1_000_000);
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    Path dir = kafka.directory();
+    long start = System.nanoTime();
+    kafka.close();
+    LOG.info("Broker close: {} ms", (System.nanoTime() - start) / 1_000_000);
+    assertFalse(Files.exists(dir), "temporary data directory kept");
+    kafka.close(); // idempotent
+  }
+
+  @Test
+  void producesAndConsumesOnATopicWithThreePartitions() throws Exception {
+    createTopic("plain", 3);
+    try (Admin admin = admin()) {
+      assertEquals(3, admin.describeTopics(List.of("plain")).allTopicNames().get().get("plain").partitions().size());
     }
-
-    @AfterAll
-    static void stopBroker() {
-        Path dir = kafka.directory();
-        long start = System.nanoTime();
-        kafka.close();
-        LOG.info("Broker close: {} ms", (System.nanoTime() - start) / 1_000_000);
-        assertFalse(Files.exists(dir), "temporary data directory kept");
-        kafka.close(); // idempotent
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig())) {
+      for (int i = 0; i < 30; i++) {
+        producer.send(new ProducerRecord<>("plain", "key-" + i, "value-" + i));
+      }
+      producer.flush();
     }
+    List<ConsumerRecord<String, String>> records = consume("plain", "read_uncommitted", 30);
+    assertEquals(30, records.size());
+    Set<Integer> partitions = new HashSet<>();
+    records.forEach(r -> partitions.add(r.partition()));
+    assertEquals(Set.of(0, 1, 2), partitions);
+  }
 
-    @Test
-    void producesAndConsumesOnATopicWithThreePartitions() throws Exception {
-        createTopic("plain", 3);
-        try (Admin admin = admin()) {
-            assertEquals(3, admin.describeTopics(List.of("plain")).allTopicNames().get().get("plain").partitions().size());
-        }
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig())) {
-            for (int i = 0; i < 30; i++) {
-                producer.send(new ProducerRecord<>("plain", "key-" + i, "value-" + i));
-            }
-            producer.flush();
-        }
-        List<ConsumerRecord<String, String>> records = consume("plain", "read_uncommitted", 30);
-        assertEquals(30, records.size());
-        Set<Integer> partitions = new HashSet<>();
-        records.forEach(r -> partitions.add(r.partition()));
-        assertEquals(Set.of(0, 1, 2), partitions);
+  @Test
+  void aReadCommittedConsumerSeesCommittedTransactionsOnly() throws Exception {
+    createTopic("transactional", 1);
+    Properties config = producerConfig();
+    config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tally-test-tx");
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(config)) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>("transactional", "k", "aborted"));
+      producer.abortTransaction();
+      producer.beginTransaction();
+      for (int i = 0; i < 3; i++) {
+        producer.send(new ProducerRecord<>("transactional", "k", "committed-" + i));
+      }
+      producer.commitTransaction();
     }
+    List<String> values = new ArrayList<>();
+    consume("transactional", "read_committed", 3).forEach(r -> values.add(r.value()));
+    assertEquals(List.of("committed-0", "committed-1", "committed-2"), values);
+  }
 
-    @Test
-    void aReadCommittedConsumerSeesCommittedTransactionsOnly() throws Exception {
-        createTopic("transactional", 1);
-        Properties config = producerConfig();
-        config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tally-test-tx");
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(config)) {
-            producer.initTransactions();
-            producer.beginTransaction();
-            producer.send(new ProducerRecord<>("transactional", "k", "aborted"));
-            producer.abortTransaction();
-            producer.beginTransaction();
-            for (int i = 0; i < 3; i++) {
-                producer.send(new ProducerRecord<>("transactional", "k", "committed-" + i));
-            }
-            producer.commitTransaction();
-        }
-        List<String> values = new ArrayList<>();
-        consume("transactional", "read_committed", 3).forEach(r -> values.add(r.value()));
-        assertEquals(List.of("committed-0", "committed-1", "committed-2"), values);
+  @Test
+  void aKeptDirectoryIsReusedByTheNextStart(@TempDir Path tmp) throws Exception {
+    Path dir = tmp.resolve("kafka");
+    long start = System.nanoTime();
+    try (KafkaBroker first = KafkaBroker.start(dir, 0); Admin admin = admin(first)) {
+      LOG.info("Later broker start in this JVM: {} ms", (System.nanoTime() - start) / 1_000_000);
+      admin.createTopics(List.of(new NewTopic("survivor", 2, (short) 1))).all().get();
     }
+    assertTrue(Files.exists(dir.resolve("meta.properties")), "caller's directory not kept");
+    start = System.nanoTime();
+    try (KafkaBroker second = KafkaBroker.start(dir, 0); Admin admin = admin(second)) {
+      LOG.info("Restart on a kept directory: {} ms", (System.nanoTime() - start) / 1_000_000);
+      assertTrue(admin.listTopics().names().get().contains("survivor"));
+    }
+  }
 
-    @Test
-    void aKeptDirectoryIsReusedByTheNextStart(@TempDir Path tmp) throws Exception {
-        Path dir = tmp.resolve("kafka");
-        long start = System.nanoTime();
-        try (KafkaBroker first = KafkaBroker.start(dir, 0); Admin admin = admin(first)) {
-            LOG.info("Later broker start in this JVM: {} ms", (System.nanoTime() - start) / 1_000_000);
-            admin.createTopics(List.of(new NewTopic("survivor", 2, (short) 1))).all().get();
-        }
-        assertTrue(Files.exists(dir.resolve("meta.properties")), "caller's directory not kept");
-        start = System.nanoTime();
-        try (KafkaBroker second = KafkaBroker.start(dir, 0); Admin admin = admin(second)) {
-            LOG.info("Restart on a kept directory: {} ms", (System.nanoTime() - start) / 1_000_000);
-            assertTrue(admin.listTopics().names().get().contains("survivor"));
-        }
+  @Test
+  void listensOnTheGivenPortOnLoopback() throws Exception {
+    int port = Ports.free();
+    try (KafkaBroker fixed = KafkaBroker.start(null, port)) {
+      assertEquals("127.0.0.1:" + port, fixed.bootstrapServers());
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 1_000);
+      }
     }
+  }
 
-    @Test
-    void listensOnTheGivenPortOnLoopback() throws Exception {
-        int port = Ports.free();
-        try (KafkaBroker fixed = KafkaBroker.start(null, port)) {
-            assertEquals("127.0.0.1:" + port, fixed.bootstrapServers());
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 1_000);
-            }
-        }
+  private static void createTopic(String name, int partitions) throws Exception {
+    try (Admin admin = admin()) {
+      admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
     }
+  }
 
-    private static void createTopic(String name, int partitions) throws Exception {
-        try (Admin admin = admin()) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
-        }
-    }
+  private static Admin admin() {
+    return admin(kafka);
+  }
 
-    private static Admin admin() {
-        return admin(kafka);
-    }
+  private static Admin admin(KafkaBroker broker) {
+    return Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()));
+  }
 
-    private static Admin admin(KafkaBroker broker) {
-        return Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()));
-    }
+  private static Properties producerConfig() {
+    Properties config = new Properties();
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    return config;
+  }
 
-    private static Properties producerConfig() {
-        Properties config = new Properties();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        return config;
+  private static List<ConsumerRecord<String, String>> consume(String topic, String isolation, int expected) {
+    Properties config = new Properties();
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + topic);
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+    config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    List<ConsumerRecord<String, String>> records = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config)) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (records.size() < expected && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+      }
+      // one more poll: nothing beyond what was expected may arrive
+      consumer.poll(Duration.ofMillis(200)).forEach(records::add);
     }
-
-    private static List<ConsumerRecord<String, String>> consume(String topic, String isolation, int expected) {
-        Properties config = new Properties();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        config.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + topic);
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
-        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        List<ConsumerRecord<String, String>> records = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config)) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (records.size() < expected && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-            // one more poll: nothing beyond what was expected may arrive
-            consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-        }
-        return records;
-    }
+    return records;
+  }
 }

@@ -21,9 +21,11 @@ public final class TallyApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TallyApp.class);
 
   private final KafkaStreams streams;
+  private final ConsumerLag lag;
 
-  private TallyApp(KafkaStreams streams) {
+  private TallyApp(KafkaStreams streams, ConsumerLag lag) {
     this.streams = streams;
+    this.lag = lag;
   }
 
   /** Checks or creates the topics, then starts processing; returns at once. */
@@ -34,16 +36,21 @@ public final class TallyApp implements AutoCloseable {
         streamsProperties.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)))) {
       inputPartitions = Topics.ensure(admin, config);
     }
-    Topology topology = topology(config.topologySettings(inputPartitions));
+    TopologySettings settings = config.topologySettings(inputPartitions);
+    ConsumerLag lag = new ConsumerLag(settings.eventsTopic());
+    StreamsBuilder builder = new StreamsBuilder();
+    TallyTopology.build(builder, settings, lag);
+    Topology topology = builder.build();
     LOG.debug("Topology:\n{}", topology.describe());
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties);
     streams.setStateListener((next, previous) ->
         LOG.info("Kafka Streams state {} -> {}", previous, next));
     streams.start();
-    return new TallyApp(streams);
+    lag.watch(streams);
+    return new TallyApp(streams, lag);
   }
 
-  /** The topology for these settings. */
+  /** The topology for these settings, judging idle input partitions by time alone. */
   public static Topology topology(TopologySettings settings) {
     StreamsBuilder builder = new StreamsBuilder();
     TallyTopology.build(builder, settings);
@@ -72,5 +79,6 @@ public final class TallyApp implements AutoCloseable {
   @Override
   public void close() {
     streams.close(Duration.ofSeconds(30));
+    lag.close();
   }
 }

@@ -10,6 +10,8 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -70,7 +72,15 @@ public final class Topics {
               + ": raise its replication or lower the setting");
         }
       }
-      return described.get(config.getString(TallyConfig.EVENTS_TOPIC)).partitions().size();
+      String events = config.getString(TallyConfig.EVENTS_TOPIC);
+      ConfigResource eventsResource = new ConfigResource(ConfigResource.Type.TOPIC, events);
+      String cleanup = admin.describeConfigs(List.of(eventsResource)).all().get()
+          .get(eventsResource).get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
+      if (cleanup.contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+        throw new IllegalStateException("topic " + events + " has cleanup.policy=" + cleanup
+            + ": compaction would drop events of a user that share a key; use delete");
+      }
+      return described.get(events).partitions().size();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while checking topics", e);

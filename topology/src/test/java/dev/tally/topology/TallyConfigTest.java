@@ -65,4 +65,23 @@ class TallyConfigTest {
         Map.of("bootstrap.servers", "x:1", TallyConfig.AGGREGATION_PARTITIONS, "many")));
     assertTrue(notANumber.getMessage().contains(TallyConfig.AGGREGATION_PARTITIONS));
   }
+
+  @Test
+  void theShippedPropertiesFileDocumentsEveryKeyWithItsDefault() throws IOException {
+    Path file = Path.of(System.getProperty("tally.config.file", "../config/tally.properties"));
+    Properties shipped = new Properties();
+    try (var in = Files.newInputStream(file)) {
+      shipped.load(in);
+    }
+    for (var key : TallyConfig.CONFIG.configKeys().values()) {
+      assertTrue(shipped.containsKey(key.name), key.name + " is missing from " + file);
+      if (key.hasDefault()) {
+        assertEquals(String.valueOf(key.defaultValue), shipped.getProperty(key.name),
+            "default of " + key.name + " in " + file);
+      }
+    }
+    TallyConfig config = TallyConfig.load(file, Map.of(), Map.of());
+    assertEquals(StreamsConfig.EXACTLY_ONCE_V2,
+        config.streamsProperties().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+  }
 }

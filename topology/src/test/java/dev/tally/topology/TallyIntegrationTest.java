@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.LongSummaryStatistics;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -116,11 +117,11 @@ class TallyIntegrationTest {
       deadLetters = readDeadLetters(names.deadLetters(), 0, Duration.ofSeconds(10));
     }
 
-    List<String> lateOnes = deadLetters.stream()
-        .filter(letter -> "late".equals(header(letter.headers(), DeadLetters.REASON)))
-        .map(letter -> header(letter.headers(), DeadLetters.MESSAGE)).toList();
-    assertTrue(lateOnes.isEmpty(), lateOnes.size() + " events went to the dead-letter topic as late, "
-        + "e.g. " + lateOnes.subList(0, Math.min(3, lateOnes.size())));
+    List<ConsumerRecord<byte[], byte[]>> late = deadLetters.stream()
+        .filter(letter -> "late".equals(header(letter.headers(), DeadLetters.REASON))).toList();
+    assertTrue(late.isEmpty(), () -> late.size() + " events went to the dead-letter topic as late; "
+        + "by source partition, how many and their offsets: " + lateBySource(late) + "; the first: "
+        + header(late.get(0).headers(), DeadLetters.MESSAGE));
     assertEquals(List.of(), reasons(deadLetters), "dead letters from valid input");
     assertExactFinals(backlog.expected, finals);
   }
@@ -275,6 +276,17 @@ class TallyIntegrationTest {
     return values.stream().map(v -> v.getCount() + "/" + v.getUniqueUsers()).toList().toString();
   }
 
+  /** {@code partition -> [count, first offset .. last offset]} of the late dead letters. */
+  private static Map<Integer, String> lateBySource(List<ConsumerRecord<byte[], byte[]>> late) {
+    Map<Integer, LongSummaryStatistics> offsets = late.stream().collect(Collectors.groupingBy(
+        letter -> Integer.parseInt(header(letter.headers(), DeadLetters.SOURCE_PARTITION)), TreeMap::new,
+        Collectors.summarizingLong(letter -> Long.parseLong(header(letter.headers(), DeadLetters.SOURCE_OFFSET)))));
+    Map<Integer, String> summary = new TreeMap<>();
+    offsets.forEach((partition, stats) ->
+        summary.put(partition, stats.getCount() + " [" + stats.getMin() + ".." + stats.getMax() + "]"));
+    return summary;
+  }
+
   private static List<String> reasons(List<ConsumerRecord<byte[], byte[]>> letters) {
     return letters.stream().map(letter -> header(letter.headers(), DeadLetters.REASON)).toList();
   }
@@ -307,7 +319,7 @@ class TallyIntegrationTest {
     values.put(TallyConfig.TOPIC_REPLICATION, "1");
     values.put(TallyConfig.WINDOW_SIZE_MS, Long.toString(WINDOW_MS));
     values.put(TallyConfig.WINDOW_GRACE_MS, Long.toString(GRACE_MS));
-    values.put(TallyConfig.IDLE_TIMEOUT_MS, "1000");
+    values.put(TallyConfig.IDLE_TIMEOUT_MS, System.getProperty("it.idle", "1000"));
     values.put(TallyConfig.LIVE_INTERVAL_MS, "200");
     return new TallyConfig(values);
   }

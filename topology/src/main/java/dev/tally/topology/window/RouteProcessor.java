@@ -33,6 +33,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   public static final String CLOCK_STORE = "route-clock";
 
   private final TopologySettings settings;
+  private final InputLag lag;
   private final EventDecoder decoder = new EventDecoder();
   private ProcessorContext<byte[], Routed> context;
   private TallyMetrics metrics;
@@ -40,8 +41,9 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   private SourceClock clock;
   private long announced = Long.MIN_VALUE;
 
-  public RouteProcessor(TopologySettings settings) {
+  public RouteProcessor(TopologySettings settings, InputLag lag) {
     this.settings = settings;
+    this.lag = lag;
   }
 
   @Override
@@ -52,7 +54,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     KeyValueStore<Integer, Long> store = context.getStateStore(CLOCK_STORE);
     this.clock = new SourceClock(store, settings.idleTimeoutMs(), context.currentSystemTimeMs());
     context.schedule(Duration.ofMillis(settings.watermarkIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
-        now -> announce(clock.watermark(now), false));
+        now -> announce(clock.watermark(now, lag.of(context.taskId().partition())), false));
   }
 
   @Override
@@ -76,7 +78,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
           event.timestampMs()));
       clock.observe(event.timestampMs(), now);
     }
-    announce(clock.watermark(now), true);
+    announce(clock.watermark(now, 0), true);
   }
 
   /**

@@ -10,8 +10,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * time. Once the partition has had no record for {@code idleTimeoutMs} of wall-clock time, it keeps
  * advancing with the wall clock from the last record's event time, so that the last open window still
  * closes when traffic stops. A partition that has had no record at all since the task started says
- * {@link Watermark#NO_DATA} once idle, which holds nobody back. The highest event time is kept in a
- * changelogged store; idleness is measured from the task's start after a restart.
+ * {@link Watermark#NO_DATA} once idle, which holds nobody back. A partition with records known to
+ * wait on it ({@link InputLag}) is never idle. The highest event time is kept in a changelogged store;
+ * idleness is measured from the task's start after a restart.
  */
 public final class SourceClock {
 
@@ -40,10 +41,14 @@ public final class SourceClock {
     }
   }
 
-  /** The watermark to announce now, or {@link Long#MIN_VALUE} when there is nothing to say yet. */
-  public long watermark(long nowWallMs) {
+  /**
+   * The watermark to announce now, or {@link Long#MIN_VALUE} when there is nothing to say yet.
+   *
+   * @param waiting records known to wait on the partition, -1 if unknown
+   */
+  public long watermark(long nowWallMs, long waiting) {
     long idleFor = nowWallMs - lastRecordWallMs;
-    if (idleFor < idleTimeoutMs) {
+    if (idleFor < idleTimeoutMs || waiting > 0) {
       return maxEventMs;
     }
     return maxEventMs == NONE ? Watermark.NO_DATA : maxEventMs + idleFor;

@@ -1,0 +1,125 @@
+package dev.tally.topology.window;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.tally.topology.internal.Watermark;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.Test;
+
+/** The clock rules: windows, one input partition's clock, and the low watermark over partitions. */
+class WatermarkRulesTest {
+
+  private static final long UNKNOWN = Long.MIN_VALUE;
+
+  @Test
+  void windowsCloseAtEndPlusGrace() {
+    Windows windows = new Windows(60_000, 10_000);
+    assertEquals(120_000, windows.startOf(179_999));
+    assertEquals(180_000, windows.startOf(180_000));
+    assertEquals(false, windows.isClosed(120_000, 189_999));
+    assertEquals(true, windows.isClosed(120_000, 190_000));
+    assertEquals(120_000, windows.firstOpenStart(189_999));
+    assertEquals(180_000, windows.firstOpenStart(190_000));
+    assertEquals(false, windows.isClosed(0, UNKNOWN));
+  }
+
+  @Test
+  void aClockFollowsRecordsThenTheWallClockOnceIdle() {
+    SourceClock clock = new SourceClock(store(), 5_000, 1_000_000);
+    assertEquals(UNKNOWN, clock.watermark(1_000_100, -1));
+    clock.observe(500, 1_000_200); // last week's event: time follows the record, not the wall
+    clock.observe(400, 1_000_300);
+    assertEquals(500, clock.watermark(1_005_299, -1));
+    assertEquals(500 + 5_000, clock.watermark(1_005_300, -1));
+    assertEquals(500 + 9_000, clock.watermark(1_009_300, -1));
+  }
+
+  @Test
+  void aPartitionWithRecordsWaitingIsNeverIdle() {
+    SourceClock clock = new SourceClock(store(), 5_000, 0);
+    clock.observe(500, 0);
+    assertEquals(500, clock.watermark(60_000, 1_234));
+    assertEquals(500 + 60_000, clock.watermark(60_000, 0));
+  }
+
+  @Test
+  void aPartitionWithoutAnyRecordSaysNoDataOnceIdle() {
+    SourceClock clock = new SourceClock(store(), 5_000, 0);
+    assertEquals(UNKNOWN, clock.watermark(4_999, -1));
+    assertEquals(Watermark.NO_DATA, clock.watermark(5_000, -1));
+  }
+
+  @Test
+  void theClockSurvivesARestart() {
+    KeyValueStore<Integer, Long> store = store();
+    new SourceClock(store, 5_000, 0).observe(700, 0);
+    SourceClock restarted = new SourceClock(store, 5_000, 100_000);
+    assertEquals(700, restarted.watermark(100_001, -1));
+    assertEquals(700 + 5_000, restarted.watermark(105_000, -1));
+  }
+
+  @Test
+  void theLowWatermarkIsTheSlowestPartitionOnceAllHaveSpoken() {
+    LowWatermark low = new LowWatermark(store(), 3);
+    assertNull(low.advance(new Watermark(0, 3, 1_000)));
+    assertNull(low.advance(new Watermark(1, 3, 5_000)));
+    assertEquals(UNKNOWN, low.current());
+    assertEquals(UNKNOWN, low.advance(new Watermark(2, 3, 3_000)));
+    assertEquals(1_000, low.current());
+    assertEquals(1_000, low.advance(new Watermark(0, 3, 9_000)));
+    assertEquals(3_000, low.current());
+    assertNull(low.advance(new Watermark(1, 3, 4_000)), "a watermark never goes back");
+    assertEquals(3_000, low.current());
+  }
+
+  @Test
+  void idleSinceStartPartitionsHoldNobodyBackUntilTheyGetData() {
+    LowWatermark low = new LowWatermark(store(), 2);
+    assertNull(low.advance(new Watermark(0, 2, Watermark.NO_DATA)));
+    assertNull(low.advance(new Watermark(1, 2, Watermark.NO_DATA)), "no data anywhere: nothing closes");
+    low.advance(new Watermark(1, 2, 8_000));
+    assertEquals(8_000, low.current());
+    low.advance(new Watermark(0, 2, 6_000)); // partition 0 got its first record: it counts again
+    low.advance(new Watermark(1, 2, 9_000));
+    assertEquals(8_000, low.current(), "never goes back");
+    low.advance(new Watermark(1, 2, 20_000));
+    assertEquals(8_000, low.current());
+    low.advance(new Watermark(0, 2, 12_000));
+    assertEquals(12_000, low.current());
+  }
+
+  @Test
+  void aGrownTopicAddsPartitionsToWaitFor() {
+    LowWatermark low = new LowWatermark(store(), 1);
+    low.advance(new Watermark(0, 1, 5_000));
+    assertEquals(5_000, low.current());
+    assertNull(low.advance(new Watermark(0, 2, 9_000)), "partition 1 has not spoken yet");
+    low.advance(new Watermark(1, 2, 7_000));
+    assertEquals(7_000, low.current());
+  }
+
+  @Test
+  void theLowWatermarkSurvivesARestart() {
+    KeyValueStore<Integer, Long> store = store();
+    LowWatermark first = new LowWatermark(store, 2);
+    first.advance(new Watermark(0, 2, 5_000));
+    first.advance(new Watermark(1, 2, 6_000));
+    LowWatermark restarted = new LowWatermark(store, 2);
+    assertEquals(5_000, restarted.current());
+    restarted.advance(new Watermark(0, 2, 7_000));
+    assertEquals(6_000, restarted.current());
+  }
+
+  private static KeyValueStore<Integer, Long> store() {
+    KeyValueStore<Integer, Long> store = Stores.keyValueStoreBuilder(
+        Stores.inMemoryKeyValueStore("clock"), Serdes.Integer(), Serdes.Long())
+        .withLoggingDisabled().build();
+    MockProcessorContext<Object, Object> context = new MockProcessorContext<>();
+    store.init(context.getStateStoreContext(), store);
+    return store;
+  }
+}
