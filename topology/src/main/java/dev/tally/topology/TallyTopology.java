@@ -48,7 +48,7 @@ public final class TallyTopology {
 
   /** Adds Tally's topology to {@code builder}, judging idle input partitions by time alone. */
   public static void build(StreamsBuilder builder, TopologySettings settings) {
-    build(builder, settings, InputLag.UNKNOWN);
+    build(builder, settings, InputLag.TIME_ONLY);
   }
 
   /**

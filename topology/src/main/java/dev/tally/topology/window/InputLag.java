@@ -9,9 +9,12 @@ package dev.tally.topology.window;
 @FunctionalInterface
 public interface InputLag {
 
-  /** Nothing known: idleness is judged by the idle timeout alone. */
-  InputLag UNKNOWN = partition -> -1;
+  /** Every partition taken as caught up: idleness is judged by the idle timeout alone. */
+  InputLag TIME_ONLY = partition -> 0;
 
-  /** Records waiting on {@code partition} of the events topic: 0 when caught up, -1 when unknown. */
+  /**
+   * Records waiting on {@code partition} of the events topic: 0 when known to be caught up, more when
+   * behind, -1 when not known yet (no fetch answered yet): only 0 lets the partition be idle.
+   */
   long of(int partition);
 }

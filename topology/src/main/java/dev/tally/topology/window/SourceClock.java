@@ -11,7 +11,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * advancing with the wall clock from the last record's event time, so that the last open window still
  * closes when traffic stops. A partition that has had no record at all since the task started says
  * {@link Watermark#NO_DATA} once idle, which holds nobody back. A partition with records known to
- * wait on it ({@link InputLag}) is never idle. The highest event time is kept in a changelogged store;
+ * wait on it, or not known to be caught up ({@link InputLag}), is never idle. The highest event time is kept in a changelogged store;
  * idleness is measured from the task's start after a restart.
  */
 public final class SourceClock {
@@ -44,11 +44,12 @@ public final class SourceClock {
   /**
    * The watermark to announce now, or {@link Long#MIN_VALUE} when there is nothing to say yet.
    *
-   * @param waiting records known to wait on the partition, -1 if unknown
+   * @param waiting records waiting on the partition as {@link InputLag#of} says: only 0 (caught up)
+   *     lets it be idle
    */
   public long watermark(long nowWallMs, long waiting) {
     long idleFor = nowWallMs - lastRecordWallMs;
-    if (idleFor < idleTimeoutMs || waiting > 0) {
+    if (idleFor < idleTimeoutMs || waiting != 0) {
       return maxEventMs;
     }
     return maxEventMs == NONE ? Watermark.NO_DATA : maxEventMs + idleFor;

@@ -30,12 +30,12 @@ class WatermarkRulesTest {
   @Test
   void aClockFollowsRecordsThenTheWallClockOnceIdle() {
     SourceClock clock = new SourceClock(store(), 5_000, 1_000_000);
-    assertEquals(UNKNOWN, clock.watermark(1_000_100, -1));
+    assertEquals(UNKNOWN, clock.watermark(1_000_100, 0));
     clock.observe(500, 1_000_200); // last week's event: time follows the record, not the wall
     clock.observe(400, 1_000_300);
-    assertEquals(500, clock.watermark(1_005_299, -1));
-    assertEquals(500 + 5_000, clock.watermark(1_005_300, -1));
-    assertEquals(500 + 9_000, clock.watermark(1_009_300, -1));
+    assertEquals(500, clock.watermark(1_005_299, 0));
+    assertEquals(500 + 5_000, clock.watermark(1_005_300, 0));
+    assertEquals(500 + 9_000, clock.watermark(1_009_300, 0));
   }
 
   @Test
@@ -47,10 +47,18 @@ class WatermarkRulesTest {
   }
 
   @Test
+  void aPartitionNotKnownToBeCaughtUpIsNeverIdle() {
+    SourceClock clock = new SourceClock(store(), 5_000, 0);
+    assertEquals(UNKNOWN, clock.watermark(60_000, -1), "no fetch answered yet: maybe a backlog");
+    clock.observe(500, 0);
+    assertEquals(500, clock.watermark(60_000, -1));
+  }
+
+  @Test
   void aPartitionWithoutAnyRecordSaysNoDataOnceIdle() {
     SourceClock clock = new SourceClock(store(), 5_000, 0);
-    assertEquals(UNKNOWN, clock.watermark(4_999, -1));
-    assertEquals(Watermark.NO_DATA, clock.watermark(5_000, -1));
+    assertEquals(UNKNOWN, clock.watermark(4_999, 0));
+    assertEquals(Watermark.NO_DATA, clock.watermark(5_000, 0));
   }
 
   @Test
@@ -58,8 +66,8 @@ class WatermarkRulesTest {
     KeyValueStore<Integer, Long> store = store();
     new SourceClock(store, 5_000, 0).observe(700, 0);
     SourceClock restarted = new SourceClock(store, 5_000, 100_000);
-    assertEquals(700, restarted.watermark(100_001, -1));
-    assertEquals(700 + 5_000, restarted.watermark(105_000, -1));
+    assertEquals(700, restarted.watermark(100_001, 0));
+    assertEquals(700 + 5_000, restarted.watermark(105_000, 0));
   }
 
   @Test
