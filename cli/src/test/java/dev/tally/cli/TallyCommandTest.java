@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -75,17 +77,14 @@ class TallyCommandTest {
               + "\"timestamp\": 1478507534415525888}",
           "event_type=rails-5xx,product=live value=u3 1478507534",
           "") + "\n");
-      StringWriter err = new StringWriter();
       PrintStream originalErr = System.err;
       ByteArrayOutputStream stderr = new ByteArrayOutputStream();
       System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
       int exit;
       try {
         // the events topic must exist: the broker does not create topics by itself
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(
-            Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-          admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("events", 1,
-              (short) 1))).all().get();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+          admin.createTopics(List.of(new NewTopic("events", 1, (short) 1))).all().get();
         }
         exit = Tally.commandLine().execute("produce", "-b", broker.bootstrapServers(), "--quiet",
             input.toString());
@@ -93,7 +92,7 @@ class TallyCommandTest {
         System.setErr(originalErr);
       }
       String report = stderr.toString(StandardCharsets.UTF_8);
-      assertEquals(1, exit, "a rejected line makes the exit code 1: " + report + err);
+      assertEquals(1, exit, "a rejected line makes the exit code 1: " + report);
       assertTrue(report.contains(":4: timestamp-not-nanos"), report);
       assertTrue(report.contains("2 events written to events, 1 lines rejected"), report);
 
