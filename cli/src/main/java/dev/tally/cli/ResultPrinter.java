@@ -2,7 +2,7 @@ package dev.tally.cli;
 
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteKey;
-import dev.tally.topology.InfluxLines;
+import dev.tally.schema.InfluxLines;
 import dev.tally.topology.ResultSerdes;
 import java.io.PrintStream;
 import java.time.Duration;

@@ -1,6 +1,5 @@
-package dev.tally.topology;
+package dev.tally.schema;
 
-import dev.tally.schema.MinuteCount;
 import java.util.List;
 
 /**
