@@ -13,11 +13,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 /**
-* A server running as a child process of this JVM: its output goes to a log file, it is stopped
-* on {@link #close()}, and a shutdown hook stops it if the JVM exits first (Ctrl-C included).
-*
-* <p>The server is run in the foreground (never daemonized), so the JVM holds its PID.
-*/
+ * A server running as a child process of this JVM: its output goes to a log file, it is stopped
+ * on {@link #close()}, and a shutdown hook stops it if the JVM exits first (Ctrl-C included).
+ *
+ * <p>The server is run in the foreground (never daemonized), so the JVM holds its PID.
+ */
 final class ChildProcess implements AutoCloseable {
 
   private static final Duration STOP_GRACE = Duration.ofSeconds(10);
@@ -52,11 +52,11 @@ final class ChildProcess implements AutoCloseable {
   }
 
   /**
-  * Polls {@code ready} until it returns true.
-  *
-  * @throws IllegalStateException if the process exits or the timeout passes first; the message
-  *     has the tail of the server's log
-  */
+   * Polls {@code ready} until it returns true.
+   *
+   * @throws IllegalStateException if the process exits or the timeout passes first; the message
+   *     has the tail of the server's log
+   */
   void awaitReady(Duration timeout, BooleanSupplier ready) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {

@@ -10,11 +10,11 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
-* The external server commands the local stack runs as child processes, and where to get them.
-*
-* <p>Java only checks; installing is the launcher script's job. On Debian:
-* {@value #INSTALL_COMMAND}.
-*/
+ * The external server commands the local stack runs as child processes, and where to get them.
+ *
+ * <p>Java only checks; installing is the launcher script's job. On Debian:
+ * {@value #INSTALL_COMMAND}.
+ */
 public final class Commands {
 
   /** The Redis server command. */
@@ -36,21 +36,21 @@ public final class Commands {
   }
 
   /**
-  * Checks that {@code redis-server} and {@code influxd} are on the PATH.
-  *
-  * @throws IllegalStateException naming the missing commands, their Debian packages and the
-  *     install command
-  */
+   * Checks that {@code redis-server} and {@code influxd} are on the PATH.
+   *
+   * @throws IllegalStateException naming the missing commands, their Debian packages and the
+   *     install command
+   */
   public static void requireServers() {
     require(REDIS_SERVER, INFLUXD);
   }
 
   /**
-  * Checks that each command is on the PATH.
-  *
-  * @throws IllegalStateException naming the missing commands, their Debian packages and the
-  *     install command
-  */
+   * Checks that each command is on the PATH.
+   *
+   * @throws IllegalStateException naming the missing commands, their Debian packages and the
+   *     install command
+   */
   public static void require(String... commands) {
     requireOn(System.getenv("PATH"), commands);
   }

@@ -14,13 +14,13 @@ import java.time.Duration;
 import java.util.List;
 
 /**
-* A throwaway InfluxDB 1.x ({@code influxd run -config FILE}) on 127.0.0.1, run as a child
-* process of this JVM, with its v1 HTTP API ({@code /ping}, {@code /query}, {@code /write}).
-*
-* <p>The generated {@code influxdb.conf}, the meta/data/wal directories and the server log
-* {@code influxd.log} live in its directory. A directory given by the caller is kept on close (so
-* are the databases in it); with {@code null} a temporary one is used and deleted.
-*/
+ * A throwaway InfluxDB 1.x ({@code influxd run -config FILE}) on 127.0.0.1, run as a child
+ * process of this JVM, with its v1 HTTP API ({@code /ping}, {@code /query}, {@code /write}).
+ *
+ * <p>The generated {@code influxdb.conf}, the meta/data/wal directories and the server log
+ * {@code influxd.log} live in its directory. A directory given by the caller is kept on close (so
+ * are the databases in it); with {@code null} a temporary one is used and deleted.
+ */
 public final class InfluxServer implements AutoCloseable {
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
@@ -40,13 +40,13 @@ public final class InfluxServer implements AutoCloseable {
   }
 
   /**
-  * Starts {@code influxd} and waits until {@code GET /ping} answers 204 (from this very server).
-  *
-  * @param dir its directory (kept on close), or {@code null} for a temporary one
-  * @param port the HTTP port, or 0 for a free one (the RPC port is always a free one)
-  * @throws IllegalStateException if {@code influxd} is not installed or does not start (the
-  *     message has the tail of its log)
-  */
+   * Starts {@code influxd} and waits until {@code GET /ping} answers 204 (from this very server).
+   *
+   * @param dir its directory (kept on close), or {@code null} for a temporary one
+   * @param port the HTTP port, or 0 for a free one (the RPC port is always a free one)
+   * @throws IllegalStateException if {@code influxd} is not installed or does not start (the
+   *     message has the tail of its log)
+   */
   public static InfluxServer start(Path dir, int port) {
     Commands.require(Commands.INFLUXD);
     WorkDir workDir = WorkDir.of(dir, "tally-influx-");
@@ -144,10 +144,10 @@ public final class InfluxServer implements AutoCloseable {
   }
 
   /**
-  * Whether the server on {@code port} runs with {@code config}: a port that is already taken
-  * would otherwise pass for a started server, answering from someone else's InfluxDB.
-  * {@code /debug/vars} lists the server's command line.
-  */
+   * Whether the server on {@code port} runs with {@code config}: a port that is already taken
+   * would otherwise pass for a started server, answering from someone else's InfluxDB.
+   * {@code /debug/vars} lists the server's command line.
+   */
   private static boolean runs(HttpClient http, int port, Path config) {
     try {
       HttpRequest vars = HttpRequest.newBuilder(URI.create(url(port) + "/debug/vars"))
@@ -185,10 +185,10 @@ public final class InfluxServer implements AutoCloseable {
   }
 
   /**
-  * Creates a database ({@code CREATE DATABASE}, a no-op when it exists).
-  *
-  * @throws IllegalStateException if the server answers with an error
-  */
+   * Creates a database ({@code CREATE DATABASE}, a no-op when it exists).
+   *
+   * @throws IllegalStateException if the server answers with an error
+   */
   public void createDatabase(String name) {
     String json = post("/query", "q=" + encode("CREATE DATABASE " + quoted(name)));
     if (json.contains("\"error\"")) {
@@ -197,13 +197,13 @@ public final class InfluxServer implements AutoCloseable {
   }
 
   /**
-  * Runs InfluxQL against {@code db} ({@code POST /query?epoch=ns}) and returns the raw JSON
-  * answer, with times as integer nanoseconds since the epoch. An error in the statement comes
-  * back inside the JSON ({@code "error": ...}), as InfluxDB sends it.
-  *
-  * @param db the database, or {@code null} for statements that name none
-  * @throws IllegalStateException if the HTTP status is not 2xx
-  */
+   * Runs InfluxQL against {@code db} ({@code POST /query?epoch=ns}) and returns the raw JSON
+   * answer, with times as integer nanoseconds since the epoch. An error in the statement comes
+   * back inside the JSON ({@code "error": ...}), as InfluxDB sends it.
+   *
+   * @param db the database, or {@code null} for statements that name none
+   * @throws IllegalStateException if the HTTP status is not 2xx
+   */
   public String query(String db, String influxql) {
     String form = (db == null ? "" : "db=" + encode(db) + "&") + "epoch=ns&q=" + encode(influxql);
     return post("/query", form);

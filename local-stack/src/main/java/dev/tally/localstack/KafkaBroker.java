@@ -16,31 +16,31 @@ import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
 
 /**
-* A real single-node Kafka cluster (KRaft, one node that is both broker and controller) running in
-* this JVM, from the main Kafka jars: no Docker, no child process.
-*
-* <p>Start-up is what {@code kafka-storage.sh format} followed by {@code kafka-server-start.sh}
-* do: {@link Formatter} writes {@code meta.properties} and the bootstrap metadata at the latest
-* production metadata version ({@link MetadataVersion#LATEST_PRODUCTION}, no unstable features),
-* then {@link KafkaRaftServer} starts the controller and the broker. {@code startup()} returns once
-* the broker is registered and unfenced, so clients can use it at once. Transactions work (the
-* transaction state log has replication factor 1), so Kafka Streams can run
-* {@code exactly_once_v2} against it.
-*
-* <p>Directory rule (the same for every server of the local stack): a data directory given by the
-* caller is the caller's: it is kept on close, and a later start on it reuses the formatted
-* storage, topics and offsets included. {@code null} means a fresh temporary directory, deleted
-* on close.
-*
-* <p>The first start in a JVM takes a few seconds, mostly loading and warming up Kafka's classes;
-* later starts in the same JVM reuse them and take well under a second.
-*
-* <pre>{@code
-* try (KafkaBroker kafka = KafkaBroker.start(null, 0)) {
-*     props.put("bootstrap.servers", kafka.bootstrapServers());
-* }
-* }</pre>
-*/
+ * A real single-node Kafka cluster (KRaft, one node that is both broker and controller) running in
+ * this JVM, from the main Kafka jars: no Docker, no child process.
+ *
+ * <p>Start-up is what {@code kafka-storage.sh format} followed by {@code kafka-server-start.sh}
+ * do: {@link Formatter} writes {@code meta.properties} and the bootstrap metadata at the latest
+ * production metadata version ({@link MetadataVersion#LATEST_PRODUCTION}, no unstable features),
+ * then {@link KafkaRaftServer} starts the controller and the broker. {@code startup()} returns once
+ * the broker is registered and unfenced, so clients can use it at once. Transactions work (the
+ * transaction state log has replication factor 1), so Kafka Streams can run
+ * {@code exactly_once_v2} against it.
+ *
+ * <p>Directory rule (the same for every server of the local stack): a data directory given by the
+ * caller is the caller's: it is kept on close, and a later start on it reuses the formatted
+ * storage, topics and offsets included. {@code null} means a fresh temporary directory, deleted
+ * on close.
+ *
+ * <p>The first start in a JVM takes a few seconds, mostly loading and warming up Kafka's classes;
+ * later starts in the same JVM reuse them and take well under a second.
+ *
+ * <pre>{@code
+ * try (KafkaBroker kafka = KafkaBroker.start(null, 0)) {
+ *     props.put("bootstrap.servers", kafka.bootstrapServers());
+ * }
+ * }</pre>
+ */
 public final class KafkaBroker implements AutoCloseable {
 
   static final String BROKER_LISTENER = "PLAINTEXT";
@@ -60,13 +60,13 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   /**
-  * Formats the storage (unless already formatted) and starts the broker.
-  *
-  * @param dataDir the log directory (kept on close), or {@code null} for a temporary one
-  * @param port the PLAINTEXT port on 127.0.0.1, or 0 for a free one; the controller listener
-  *     always takes a free port
-  * @throws IllegalStateException if the broker does not start
-  */
+   * Formats the storage (unless already formatted) and starts the broker.
+   *
+   * @param dataDir the log directory (kept on close), or {@code null} for a temporary one
+   * @param port the PLAINTEXT port on 127.0.0.1, or 0 for a free one; the controller listener
+   *     always takes a free port
+   * @throws IllegalStateException if the broker does not start
+   */
   public static KafkaBroker start(Path dataDir, int port) {
     WorkDir workDir = WorkDir.of(dataDir, "tally-kafka-");
     try {
@@ -94,10 +94,10 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   /**
-  * The configuration of one KRaft node that is both broker and controller. A multi-node cluster
-  * gives each node its own id, directory and ports, and all of them the same {@code voters}
-  * ({@code id@host:controllerPort,...}).
-  */
+   * The configuration of one KRaft node that is both broker and controller. A multi-node cluster
+   * gives each node its own id, directory and ports, and all of them the same {@code voters}
+   * ({@code id@host:controllerPort,...}).
+   */
   static Properties nodeConfig(int nodeId, Path logDir, int brokerPort, int controllerPort, String voters) {
     Properties props = new Properties();
     props.put("process.roles", "broker,controller");

@@ -7,37 +7,37 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
-* Everything Tally talks to, on 127.0.0.1: a Kafka broker (in this JVM), {@code redis-server}
-* and {@code influxd} (child processes). The {@code tally demo} command and the integration tests
-* of the other modules start it the same way:
-*
-* <pre>{@code
-* try (LocalStack stack = LocalStack.start(LocalStack.Options.defaults())) {
-*     stack.describe().forEach(System.out::println);
-*     String bootstrap = stack.kafka().bootstrapServers();
-* }
-* }</pre>
-*
-* <p>Servers start in the order Kafka, Redis, InfluxDB and stop in reverse. If one fails to start,
-* the ones already running are stopped before the exception propagates. A shutdown hook closes
-* the stack if the JVM exits first (Ctrl-C of the demo), so no child process outlives the JVM;
-* {@link #close()} may be called any number of times.
-*
-* <p>Directories: with a base directory the servers write into {@code kafka/}, {@code redis/} and
-* {@code influx/} under it, and everything is kept on close; without one each server uses a
-* temporary directory that close deletes.
-*/
+ * Everything Tally talks to, on 127.0.0.1: a Kafka broker (in this JVM), {@code redis-server}
+ * and {@code influxd} (child processes). The {@code tally demo} command and the integration tests
+ * of the other modules start it the same way:
+ *
+ * <pre>{@code
+ * try (LocalStack stack = LocalStack.start(LocalStack.Options.defaults())) {
+ *     stack.describe().forEach(System.out::println);
+ *     String bootstrap = stack.kafka().bootstrapServers();
+ * }
+ * }</pre>
+ *
+ * <p>Servers start in the order Kafka, Redis, InfluxDB and stop in reverse. If one fails to start,
+ * the ones already running are stopped before the exception propagates. A shutdown hook closes
+ * the stack if the JVM exits first (Ctrl-C of the demo), so no child process outlives the JVM;
+ * {@link #close()} may be called any number of times.
+ *
+ * <p>Directories: with a base directory the servers write into {@code kafka/}, {@code redis/} and
+ * {@code influx/} under it, and everything is kept on close; without one each server uses a
+ * temporary directory that close deletes.
+ */
 public final class LocalStack implements AutoCloseable {
 
   /**
-  * Where the stack writes and listens.
-  *
-  * @param baseDir the parent of the servers' directories (kept on close), or {@code null} for
-  *     temporary ones (deleted on close)
-  * @param kafkaPort the Kafka PLAINTEXT port, 0 for a free one
-  * @param redisPort the Redis port, 0 for a free one
-  * @param influxPort the InfluxDB HTTP port, 0 for a free one
-  */
+   * Where the stack writes and listens.
+   *
+   * @param baseDir the parent of the servers' directories (kept on close), or {@code null} for
+   *     temporary ones (deleted on close)
+   * @param kafkaPort the Kafka PLAINTEXT port, 0 for a free one
+   * @param redisPort the Redis port, 0 for a free one
+   * @param influxPort the InfluxDB HTTP port, 0 for a free one
+   */
   public record Options(Path baseDir, int kafkaPort, int redisPort, int influxPort) {
 
     /** Temporary directories and free ports. */
@@ -82,11 +82,11 @@ public final class LocalStack implements AutoCloseable {
   }
 
   /**
-  * Starts Kafka, Redis and InfluxDB.
-  *
-  * @throws IllegalStateException if {@code redis-server} or {@code influxd} is missing (the
-  *     message says what to install) or a server does not start
-  */
+   * Starts Kafka, Redis and InfluxDB.
+   *
+   * @throws IllegalStateException if {@code redis-server} or {@code influxd} is missing (the
+   *     message says what to install) or a server does not start
+   */
   public static LocalStack start(Options options) {
     Objects.requireNonNull(options, "options");
     Commands.requireServers();
@@ -118,10 +118,10 @@ public final class LocalStack implements AutoCloseable {
   }
 
   /**
-  * Registers something that uses the stack (an application, a client) to be closed before the
-  * servers, by {@link #close()} or by the shutdown hook, last registered first: a client closed
-  * after its broker would wait for it until its timeouts.
-  */
+   * Registers something that uses the stack (an application, a client) to be closed before the
+   * servers, by {@link #close()} or by the shutdown hook, last registered first: a client closed
+   * after its broker would wait for it until its timeouts.
+   */
   public synchronized void closeFirst(AutoCloseable user) {
     users.add(Objects.requireNonNull(user, "user"));
   }

@@ -9,12 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
-* Free TCP ports on the loopback interface.
-*
-* <p>A port is free when it is asked for, not when it is used: another process may take it in
-* between. The servers in this package that pick a port themselves retry with a new one when
-* their bind fails.
-*/
+ * Free TCP ports on the loopback interface.
+ *
+ * <p>A port is free when it is asked for, not when it is used: another process may take it in
+ * between. The servers in this package that pick a port themselves retry with a new one when
+ * their bind fails.
+ */
 public final class Ports {
 
   /** The address every server of the local stack binds to. */
@@ -29,9 +29,9 @@ public final class Ports {
   }
 
   /**
-  * Returns {@code count} distinct ports that are free on 127.0.0.1 at the time of the call.
-  * They are held open together while chosen, so no two of them are the same.
-  */
+   * Returns {@code count} distinct ports that are free on 127.0.0.1 at the time of the call.
+   * They are held open together while chosen, so no two of them are the same.
+   */
   public static List<Integer> free(int count) {
     if (count < 1) {
       throw new IllegalArgumentException("count must be at least 1, was " + count);

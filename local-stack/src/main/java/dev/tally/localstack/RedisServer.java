@@ -11,18 +11,18 @@ import java.time.Duration;
 import java.util.List;
 
 /**
-* A throwaway {@code redis-server} on 127.0.0.1, run as a child process of this JVM.
-*
-* <p>Nothing is persisted ({@code --save ''}, no AOF); the server log is {@code redis.log} in its
-* directory. A directory given by the caller is kept on close; with {@code null} a temporary one
-* is used and deleted.
-*
-* <pre>{@code
-* try (RedisServer redis = RedisServer.start(null, 0)) {
-*     connect(redis.uri()); // redis://127.0.0.1:PORT
-* }
-* }</pre>
-*/
+ * A throwaway {@code redis-server} on 127.0.0.1, run as a child process of this JVM.
+ *
+ * <p>Nothing is persisted ({@code --save ''}, no AOF); the server log is {@code redis.log} in its
+ * directory. A directory given by the caller is kept on close; with {@code null} a temporary one
+ * is used and deleted.
+ *
+ * <pre>{@code
+ * try (RedisServer redis = RedisServer.start(null, 0)) {
+ *     connect(redis.uri()); // redis://127.0.0.1:PORT
+ * }
+ * }</pre>
+ */
 public final class RedisServer implements AutoCloseable {
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
@@ -39,13 +39,13 @@ public final class RedisServer implements AutoCloseable {
   }
 
   /**
-  * Starts {@code redis-server} and waits until it answers (as itself, checked by PID).
-  *
-  * @param dir its working directory (kept on close), or {@code null} for a temporary one
-  * @param port the port, or 0 for a free one
-  * @throws IllegalStateException if {@code redis-server} is not installed or does not start (the
-  *     message has the tail of its log)
-  */
+   * Starts {@code redis-server} and waits until it answers (as itself, checked by PID).
+   *
+   * @param dir its working directory (kept on close), or {@code null} for a temporary one
+   * @param port the port, or 0 for a free one
+   * @throws IllegalStateException if {@code redis-server} is not installed or does not start (the
+   *     message has the tail of its log)
+   */
   public static RedisServer start(Path dir, int port) {
     Commands.require(Commands.REDIS_SERVER);
     WorkDir workDir = WorkDir.of(dir, "tally-redis-");
@@ -86,9 +86,9 @@ public final class RedisServer implements AutoCloseable {
   }
 
   /**
-  * Whether the server on {@code port} is the process {@code pid}: a port that is already taken
-  * would otherwise pass for a started server, answering from someone else's Redis.
-  */
+   * Whether the server on {@code port} is the process {@code pid}: a port that is already taken
+   * would otherwise pass for a started server, answering from someone else's Redis.
+   */
   private static boolean answersAs(int port, long pid) {
     String info = call(port, "*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n");
     return info != null && info.contains("\r\nprocess_id:" + pid + "\r\n");

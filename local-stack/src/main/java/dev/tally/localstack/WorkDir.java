@@ -10,12 +10,12 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /**
-* The directory a server writes into, and whether the server owns it.
-*
-* <p>One rule for every server of the stack: a directory the caller gives is the caller's and is
-* kept on close (its contents survive for a restart or a post-mortem); no directory ({@code null})
-* means a fresh temporary one under {@code java.io.tmpdir} that close deletes.
-*/
+ * The directory a server writes into, and whether the server owns it.
+ *
+ * <p>One rule for every server of the stack: a directory the caller gives is the caller's and is
+ * kept on close (its contents survive for a restart or a post-mortem); no directory ({@code null})
+ * means a fresh temporary one under {@code java.io.tmpdir} that close deletes.
+ */
 final class WorkDir {
 
   private final Path path;
