@@ -1,0 +1,374 @@
+package dev.tally.bench;
+
+import dev.tally.decode.EventDecoder;
+import dev.tally.decode.UserEvent;
+import dev.tally.localstack.KafkaBroker;
+import dev.tally.schema.MinuteCount;
+import dev.tally.schema.MinuteKey;
+import dev.tally.topology.ResultSerdes;
+import dev.tally.topology.TallyApp;
+import dev.tally.topology.TallyConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Catch-up throughput on a preloaded backlog, in one run: a plain consumer decoding the topic (the
+ * ceiling), Tally with each thread count, and the naive Kafka Streams job, each with the number of
+ * events it counted. Runs on an in-process broker in this JVM; writes a Markdown table.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Preloads a backlog of Avro events into an in-process broker, then times a plain "
+        + "consumer, Tally and a naive Kafka Streams job catching up on it, and prints (and writes) "
+        + "a table of events/s, ratios to the plain consumer, and events counted.")
+public final class BenchCommand implements Callable<Integer> {
+
+  private static final long WINDOW_MS = 60_000;
+  private static final long GRACE_MS = 10_000;
+  private static final String FLUSH_SERIES = "bench-flush";
+  private static final Duration NO_PROGRESS = Duration.ofSeconds(60);
+
+  @Option(names = "--events", defaultValue = "2000000", description = "Events to preload (default ${DEFAULT-VALUE}).")
+  int events;
+
+  @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the events topic (default ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(names = "--series", defaultValue = "48", description = "(product, event_type) series (default ${DEFAULT-VALUE}).")
+  int series;
+
+  @Option(names = "--users", defaultValue = "500", description = "Users per series (default ${DEFAULT-VALUE}).")
+  int users;
+
+  @Option(names = "--minutes", defaultValue = "30", description = "Event-time span in minutes (default ${DEFAULT-VALUE}).")
+  int minutes;
+
+  @Option(names = "--skew", defaultValue = "uniform", description = "Series distribution: uniform or zipf (default ${DEFAULT-VALUE}).")
+  String skew;
+
+  @Option(names = "--threads", defaultValue = "1,2", split = ",", description = "Tally stream thread counts to run (default ${DEFAULT-VALUE}).")
+  int[] threads;
+
+  @Option(names = "--runs", defaultValue = "1", description = "Repetitions; medians are reported (default ${DEFAULT-VALUE}).")
+  int runs;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE",
+      description = "A Tally or Kafka Streams setting for the Tally runs, e.g. commit.interval.ms=1000.")
+  Map<String, String> overrides = new HashMap<>();
+
+  @Option(names = "--skip-naive", description = "Do not run the naive Kafka Streams job.")
+  boolean skipNaive;
+
+  @Option(names = "--output", paramLabel = "FILE", description = "Write the table here (e.g. BENCHMARKS.md).")
+  Path output;
+
+  private final PrintStream log = System.err;
+
+  /** Runs the benchmark without the rest of the tally command. */
+  public static void main(String[] args) {
+    System.exit(new picocli.CommandLine(new BenchCommand()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Path work = Files.createTempDirectory("tally-bench");
+    Map<String, List<Result>> results = new java.util.LinkedHashMap<>();
+    try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"), 0)) {
+      String bootstrap = broker.bootstrapServers();
+      Expected expected = preload(bootstrap);
+      for (int run = 1; run <= runs; run++) {
+        log.printf("# run %d of %d%n", run, runs);
+        add(results, "plain consumer (decode only)", plainConsumer(bootstrap));
+        for (int t : threads) {
+          add(results, "Tally, exactly_once_v2, " + t + " thread" + (t > 1 ? "s" : ""),
+              tally(bootstrap, expected, t, run, work));
+        }
+        if (!skipNaive) {
+          add(results, "naive Kafka Streams job, exactly_once_v2", naive(bootstrap, expected, run, work));
+        }
+      }
+    }
+    String table = table(results);
+    System.out.println(table);
+    if (output != null) {
+      Files.writeString(output, markdown(table));
+      log.println("# wrote " + output);
+    }
+    return 0;
+  }
+
+  private record Result(double seconds, long counted) {
+    double rate(long events) {
+      return events / seconds;
+    }
+  }
+
+  private record Expected(Map<String, Long> windows, long events) {
+  }
+
+  private static void add(Map<String, List<Result>> results, String name, Result result) {
+    results.computeIfAbsent(name, n -> new ArrayList<>()).add(result);
+  }
+
+  private Expected preload(String bootstrap) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      admin.createTopics(List.of(new NewTopic("bench-events", partitions, (short) 1))).all().get();
+    }
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    Random random = new Random(42);
+    double[] zipf = zipfWeights(series);
+    long start = Instant.parse("2026-11-01T00:00:00Z").toEpochMilli();
+    long span = minutes * 60_000L;
+    Map<String, Long> windows = new HashMap<>();
+    long begun = System.nanoTime();
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props,
+        new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (int i = 0; i < events; i++) {
+        int s = skew.equals("zipf") ? pick(zipf, random.nextDouble()) : random.nextInt(series);
+        String user = "user-" + s + "-" + random.nextInt(users);
+        long ms = start + (long) i * span / events + random.nextInt(2_000);
+        UserEvent event = new UserEvent("product-" + (s % 6), "type-" + s, user, ms * 1_000_000L);
+        producer.send(new ProducerRecord<>("bench-events", null, ms,
+            user.getBytes(StandardCharsets.UTF_8), EventDecoder.encodeAvro(event)));
+        windows.merge(event.product() + "|" + event.eventType() + "|" + Math.floorDiv(ms, WINDOW_MS)
+            * WINDOW_MS, 1L, Long::sum);
+        if (i % 500_000 == 0 && i > 0) {
+          log.printf("# preloaded %,d of %,d events%n", i, events);
+        }
+      }
+      // one far-future event per partition, so that the naive job's last windows close too
+      for (int p = 0; p < partitions; p++) {
+        long ms = start + span + 3_600_000L;
+        producer.send(new ProducerRecord<>("bench-events", p, ms, null, EventDecoder.encodeAvro(
+            new UserEvent(FLUSH_SERIES, FLUSH_SERIES, "flush", ms * 1_000_000L))));
+      }
+    }
+    log.printf("# preloaded %,d events over %d partitions, %d series, %d windows in %.1f s%n",
+        events, partitions, series, windows.size(), (System.nanoTime() - begun) / 1e9);
+    return new Expected(windows, events);
+  }
+
+  private Result plainConsumer(String bootstrap) {
+    long total = events + partitions;
+    long read = 0;
+    long decoded = 0;
+    EventDecoder decoder = new EventDecoder();
+    long begun = System.nanoTime();
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, new ByteArrayDeserializer())) {
+      List<TopicPartition> tps = new ArrayList<>();
+      for (int p = 0; p < partitions; p++) {
+        tps.add(new TopicPartition("bench-events", p));
+      }
+      consumer.assign(tps);
+      consumer.seekToBeginning(tps);
+      while (read < total) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+          read++;
+          decoded += decoder.decode(record.value(), record.timestamp()).events().size();
+        }
+      }
+    }
+    Result result = new Result((System.nanoTime() - begun) / 1e9, decoded - partitions);
+    log.printf("# plain consumer: %.1f s%n", result.seconds());
+    return result;
+  }
+
+  private Result tally(String bootstrap, Expected expected, int threadCount, int run, Path work)
+      throws Exception {
+    String id = "bench-tally-" + threadCount + "-" + run;
+    Map<String, String> config = new HashMap<>();
+    config.put("bootstrap.servers", bootstrap);
+    config.put("application.id", id);
+    config.put(TallyConfig.EVENTS_TOPIC, "bench-events");
+    config.put(TallyConfig.RESULTS_TOPIC, id + "-results");
+    config.put(TallyConfig.DEAD_LETTER_TOPIC, id + "-dead-letters");
+    config.put(TallyConfig.TOPIC_REPLICATION, "1");
+    config.put(TallyConfig.AGGREGATION_PARTITIONS, Integer.toString(partitions));
+    config.put("num.stream.threads", Integer.toString(threadCount));
+    config.put("state.dir", work.resolve(id).toString());
+    config.putAll(overrides);
+    long begun = System.nanoTime();
+    try (TallyApp app = TallyApp.start(new TallyConfig(config));
+        KafkaConsumer<MinuteKey, MinuteCount> results = consumer(bootstrap,
+            ResultSerdes.minuteKey().deserializer(), ResultSerdes.minuteCount().deserializer())) {
+      results.subscribe(List.of(id + "-results"));
+      Map<String, Long> finals = new HashMap<>();
+      long last = System.nanoTime();
+      long done = begun;
+      while (finals.size() < expected.windows().size()
+          && System.nanoTime() - last < NO_PROGRESS.toNanos()) {
+        for (ConsumerRecord<MinuteKey, MinuteCount> record : results.poll(Duration.ofMillis(100))) {
+          MinuteCount value = record.value();
+          if (value.getIsFinal() && !value.getProduct().equals(FLUSH_SERIES)) {
+            finals.put(value.getProduct() + "|" + value.getEventType() + "|"
+                + value.getWindowStart().toEpochMilli(), value.getCount());
+            last = System.nanoTime();
+            done = last;
+          }
+        }
+      }
+      Result result = new Result((done - begun) / 1e9, counted(finals, expected));
+      log.printf("# Tally with %d thread(s): %.1f s, %,d of %,d events counted%n", threadCount,
+          result.seconds(), result.counted(), expected.events());
+      return result;
+    }
+  }
+
+  private Result naive(String bootstrap, Expected expected, int run, Path work) throws Exception {
+    String id = "bench-naive-" + run;
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      admin.createTopics(List.of(new NewTopic(id + "-out", partitions, (short) 1))).all().get();
+    }
+    Properties props = new Properties();
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, id);
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve(id).toString());
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    long begun = System.nanoTime();
+    try (KafkaStreams streams = new KafkaStreams(
+        NaiveJob.topology("bench-events", id + "-out", WINDOW_MS, GRACE_MS), props);
+        KafkaConsumer<String, String> out = consumer(bootstrap, new StringDeserializer(),
+            new StringDeserializer())) {
+      streams.start();
+      out.subscribe(List.of(id + "-out"));
+      Map<String, Long> finals = new HashMap<>();
+      long last = System.nanoTime();
+      long done = begun;
+      // it may never emit every window (it drops late events): stop once it has been quiet a while
+      while (finals.size() < expected.windows().size()
+          && System.nanoTime() - last < NO_PROGRESS.toNanos()) {
+        for (ConsumerRecord<String, String> record : out.poll(Duration.ofMillis(100))) {
+          if (!record.key().startsWith(FLUSH_SERIES)) {
+            finals.put(record.key(), Long.parseLong(record.value().split(",")[0]));
+            last = System.nanoTime();
+            done = last;
+          }
+        }
+      }
+      if (finals.isEmpty()) {
+        done = System.nanoTime(); // nothing came out: it took all the time we gave it
+      }
+      Result result = new Result((done - begun) / 1e9, counted(finals, expected));
+      log.printf("# naive job: %.1f s, %,d of %,d events counted%n", result.seconds(),
+          result.counted(), expected.events());
+      streams.close(Duration.ofSeconds(30));
+      return result;
+    }
+  }
+
+  /** Events counted in windows whose final count is exactly right, plus the rest as they came. */
+  private static long counted(Map<String, Long> finals, Expected expected) {
+    long counted = 0;
+    for (Map.Entry<String, Long> entry : finals.entrySet()) {
+      if (expected.windows().containsKey(entry.getKey())) {
+        counted += Math.min(entry.getValue(), expected.windows().get(entry.getKey()));
+      }
+    }
+    return counted;
+  }
+
+  private static <K, V> KafkaConsumer<K, V> consumer(String bootstrap, Deserializer<K> keys,
+      Deserializer<V> values) {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-reader-" + System.nanoTime());
+    return new KafkaConsumer<>(props, keys, values);
+  }
+
+  private static <V> KafkaConsumer<byte[], V> consumer(String bootstrap, Deserializer<V> values) {
+    return consumer(bootstrap, new ByteArrayDeserializer(), values);
+  }
+
+  private static double[] zipfWeights(int n) {
+    double[] cumulative = new double[n];
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+      sum += 1.0 / (i + 1);
+      cumulative[i] = sum;
+    }
+    for (int i = 0; i < n; i++) {
+      cumulative[i] /= sum;
+    }
+    return cumulative;
+  }
+
+  private static int pick(double[] cumulative, double u) {
+    int i = Arrays.binarySearch(cumulative, u);
+    return Math.min(cumulative.length - 1, i >= 0 ? i : -i - 1);
+  }
+
+  private String table(Map<String, List<Result>> results) {
+    double ceiling = median(results.get("plain consumer (decode only)"), true);
+    StringBuilder out = new StringBuilder();
+    out.append("| job | events/s (median) | vs plain consumer | events counted | seconds (median) |\n");
+    out.append("|---|---:|---:|---:|---:|\n");
+    for (Map.Entry<String, List<Result>> entry : results.entrySet()) {
+      double rate = median(entry.getValue(), true);
+      long counted = entry.getValue().stream().mapToLong(Result::counted).min().orElse(0);
+      out.append(String.format("| %s | %,.0f | %.2fx | %,d of %,d (%.1f%%) | %.1f |%n", entry.getKey(),
+          rate, rate / ceiling, counted, (long) events, 100.0 * counted / events,
+          median(entry.getValue(), false)));
+    }
+    return out.toString();
+  }
+
+  private double median(List<Result> results, boolean rate) {
+    double[] values = results.stream()
+        .mapToDouble(r -> rate ? r.rate(events) : r.seconds()).sorted().toArray();
+    return values[values.length / 2];
+  }
+
+  private String markdown(String table) throws IOException {
+    return "# Benchmarks\n\n"
+        + "Written by `./tally bench`; do not edit by hand.\n\n"
+        + "- machine: " + Runtime.getRuntime().availableProcessors() + " cores, "
+        + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB max heap, Java "
+        + System.getProperty("java.version") + ", " + System.getProperty("os.name") + "\n"
+        + "- date: " + Instant.now() + "\n"
+        + String.format("- backlog: %,d Avro events, %d partitions, %d series (%s), %d users per "
+            + "series, %d minutes of event time, 1-minute windows, grace 10 s%n", events, partitions,
+            series, skew, users, minutes)
+        + "- one in-process KRaft broker in the same JVM; runs: " + runs + "\n"
+        + "- timing: from start to the last final result (Tally, naive) or the last record read "
+        + "(plain consumer); Streams start-up included\n\n"
+        + table;
+  }
+}
