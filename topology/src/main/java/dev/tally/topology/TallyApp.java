@@ -1,6 +1,10 @@
 package dev.tally.topology;
 
+import dev.tally.topology.admin.AdminServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
@@ -22,10 +26,12 @@ public final class TallyApp implements AutoCloseable {
 
   private final KafkaStreams streams;
   private final ConsumerLag lag;
+  private final AdminServer admin;
 
-  private TallyApp(KafkaStreams streams, ConsumerLag lag) {
+  private TallyApp(KafkaStreams streams, ConsumerLag lag, AdminServer admin) {
     this.streams = streams;
     this.lag = lag;
+    this.admin = admin;
   }
 
   /** Checks or creates the topics, then starts processing; returns at once. */
@@ -45,9 +51,19 @@ public final class TallyApp implements AutoCloseable {
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties);
     streams.setStateListener((next, previous) ->
         LOG.info("Kafka Streams state {} -> {}", previous, next));
+    AdminServer admin = null;
+    int adminPort = config.getInt(TallyConfig.ADMIN_PORT);
+    if (adminPort >= 0) {
+      try {
+        admin = AdminServer.start(streams, config.getString(TallyConfig.ADMIN_HOST), adminPort);
+      } catch (IOException e) {
+        streams.close();
+        throw new UncheckedIOException("cannot start the admin server on port " + adminPort, e);
+      }
+    }
     streams.start();
     lag.watch(streams);
-    return new TallyApp(streams, lag);
+    return new TallyApp(streams, lag, admin);
   }
 
   /** The topology for these settings, judging idle input partitions by time alone. */
@@ -59,6 +75,11 @@ public final class TallyApp implements AutoCloseable {
 
   public KafkaStreams streams() {
     return streams;
+  }
+
+  /** The admin server's port, when {@code tally.admin.port} turned it on. */
+  public Optional<Integer> adminPort() {
+    return Optional.ofNullable(admin).map(AdminServer::port);
   }
 
   /** Waits until the instance processes (state RUNNING), or fails when it stops first. */
@@ -80,5 +101,8 @@ public final class TallyApp implements AutoCloseable {
   public void close() {
     streams.close(Duration.ofSeconds(30));
     lag.close();
+    if (admin != null) {
+      admin.close();
+    }
   }
 }

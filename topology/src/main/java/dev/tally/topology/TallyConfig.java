@@ -41,6 +41,8 @@ public final class TallyConfig extends AbstractConfig {
   public static final String IDLE_TIMEOUT_MS = "tally.idle.timeout.ms";
   public static final String LIVE_INTERVAL_MS = "tally.live.interval.ms";
   public static final String WATERMARK_INTERVAL_MS = "tally.watermark.interval.ms";
+  public static final String ADMIN_PORT = "tally.admin.port";
+  public static final String ADMIN_HOST = "tally.admin.host";
 
   /** {@code TALLY_*} variables that are not settings (the launcher's own). */
   private static final java.util.Set<String> IGNORED_VARIABLES = java.util.Set.of("TALLY_LOG_LEVEL",
@@ -49,6 +51,7 @@ public final class TallyConfig extends AbstractConfig {
   private static final String TOPICS = "Topics";
   private static final String WINDOWS = "Windows";
   private static final String KAFKA = "Kafka";
+  private static final String ADMIN = "Admin";
 
   /** The documented keys, with types, defaults and validators. */
   public static final ConfigDef CONFIG = new ConfigDef()
@@ -97,7 +100,13 @@ public final class TallyConfig extends AbstractConfig {
           ConfigDef.Width.SHORT, "Live interval")
       .define(WATERMARK_INTERVAL_MS, Type.LONG, 200L, Range.atLeast(1), Importance.LOW,
           "Input partitions announce their clock downstream at most this often (and at once when it "
-              + "closes a window).", WINDOWS, 5, ConfigDef.Width.SHORT, "Watermark interval");
+              + "closes a window).", WINDOWS, 5, ConfigDef.Width.SHORT, "Watermark interval")
+      .define(ADMIN_PORT, Type.INT, -1, Range.between(-1, 65_535), Importance.MEDIUM,
+          "Port of the admin HTTP server (/health, /ready, /metrics, /threads, /tasks); 0 picks a "
+              + "free one, -1 turns it off.", ADMIN, 1, ConfigDef.Width.SHORT, "Admin port")
+      .define(ADMIN_HOST, Type.STRING, "0.0.0.0", new ConfigDef.NonEmptyString(), Importance.LOW,
+          "Address the admin HTTP server binds to.", ADMIN, 2, ConfigDef.Width.MEDIUM,
+          "Admin address");
 
   public TallyConfig(Map<?, ?> values) {
     super(CONFIG, values, false);
