@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
@@ -25,12 +26,12 @@ public final class TallyApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TallyApp.class);
 
   private final KafkaStreams streams;
-  private final ConsumerLag lag;
+  private final InputWatcher input;
   private final AdminServer admin;
 
-  private TallyApp(KafkaStreams streams, ConsumerLag lag, AdminServer admin) {
+  private TallyApp(KafkaStreams streams, InputWatcher input, AdminServer admin) {
     this.streams = streams;
-    this.lag = lag;
+    this.input = input;
     this.admin = admin;
   }
 
@@ -38,14 +39,14 @@ public final class TallyApp implements AutoCloseable {
   public static TallyApp start(TallyConfig config) {
     Properties streamsProperties = config.streamsProperties();
     int inputPartitions;
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-        streamsProperties.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)))) {
+    try (Admin admin = Admin.create(adminProperties(streamsProperties))) {
       inputPartitions = Topics.ensure(admin, config);
     }
     TopologySettings settings = config.topologySettings(inputPartitions);
-    ConsumerLag lag = new ConsumerLag(settings.eventsTopic());
+    InputWatcher input = new InputWatcher(settings.eventsTopic(),
+        Admin.create(adminProperties(streamsProperties)), inputPartitions);
     StreamsBuilder builder = new StreamsBuilder();
-    TallyTopology.build(builder, settings, lag);
+    TallyTopology.build(builder, settings, input);
     Topology topology = builder.build();
     LOG.debug("Topology:\n{}", topology.describe());
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties);
@@ -62,8 +63,20 @@ public final class TallyApp implements AutoCloseable {
       }
     }
     streams.start();
-    lag.watch(streams);
-    return new TallyApp(streams, lag, admin);
+    input.watch(streams);
+    return new TallyApp(streams, input, admin);
+  }
+
+  /** The admin client's share of the configuration: brokers, security, timeouts. */
+  private static Map<String, Object> adminProperties(Properties streamsProperties) {
+    Map<String, Object> admin = new java.util.HashMap<>();
+    Set<String> known = AdminClientConfig.configNames();
+    streamsProperties.forEach((key, value) -> {
+      if (known.contains(key.toString())) {
+        admin.put(key.toString(), value);
+      }
+    });
+    return admin;
   }
 
   /** The topology for these settings, judging idle input partitions by time alone. */
@@ -100,7 +113,7 @@ public final class TallyApp implements AutoCloseable {
   @Override
   public void close() {
     streams.close(Duration.ofSeconds(30));
-    lag.close();
+    input.close();
     if (admin != null) {
       admin.close();
     }

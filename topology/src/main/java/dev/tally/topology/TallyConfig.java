@@ -174,6 +174,9 @@ public final class TallyConfig extends AbstractConfig {
     properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     properties.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) getShort(TOPIC_REPLICATION));
     properties.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 16L * 1024 * 1024);
+    // a grown events topic is picked up within seconds, not the clients' default 5 minutes, during
+    // which every window would wait for the new partitions' clocks
+    properties.put("metadata.max.age.ms", 10_000);
     // Tally has no global tables; this only takes the 5.0 default now and silences a warning
     properties.put("processing.exception.handler.global.enabled", true);
     originals().forEach((key, value) -> {

@@ -7,7 +7,7 @@ import dev.tally.topology.internal.InternalSerdes;
 import dev.tally.topology.internal.Routed;
 import dev.tally.topology.internal.WatermarkBroadcast;
 import dev.tally.topology.window.AggregateProcessor;
-import dev.tally.topology.window.InputLag;
+import dev.tally.topology.window.InputState;
 import dev.tally.topology.window.MergeProcessor;
 import dev.tally.topology.window.RouteProcessor;
 import java.util.Map;
@@ -46,18 +46,17 @@ public final class TallyTopology {
   private TallyTopology() {
   }
 
-  /** Adds Tally's topology to {@code builder}, judging idle input partitions by time alone. */
+  /** Adds Tally's topology to {@code builder}, judging idle input partitions by time alone, with the configured partition count. */
   public static void build(StreamsBuilder builder, TopologySettings settings) {
-    build(builder, settings, InputLag.TIME_ONLY);
+    build(builder, settings, InputState.TIME_ONLY);
   }
 
   /**
    * Adds Tally's topology to {@code builder}.
    *
-   * @param lag what this instance knows of the records waiting on each input partition
+   * @param input what this instance knows of the events topic: records waiting, partition count
    */
-  public static void build(StreamsBuilder builder, TopologySettings settings, InputLag lag) {
-    builder.addStateStore(clockStore(RouteProcessor.CLOCK_STORE));
+  public static void build(StreamsBuilder builder, TopologySettings settings, InputState input) {
     builder.addStateStore(bytesStore(AggregateProcessor.USERS_STORE, false));
     builder.addStateStore(bytesStore(AggregateProcessor.COUNTS_STORE, true));
     builder.addStateStore(clockStore(AggregateProcessor.WATERMARKS_STORE));
@@ -68,7 +67,7 @@ public final class TallyTopology {
         .stream(settings.eventsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
             .withName("events")
             .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp()))
-        .process(() -> new RouteProcessor(settings, lag), Named.as("route"), RouteProcessor.CLOCK_STORE);
+        .process(() -> new RouteProcessor(settings, input), Named.as("route"));
 
     KStream<byte[], Routed> aggregated = withoutDeadLetters(routed, "route", settings)
         .mapValues(value -> (ByUser) value, Named.as("route-events"))

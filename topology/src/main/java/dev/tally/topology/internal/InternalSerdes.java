@@ -15,7 +15,7 @@ public final class InternalSerdes {
   private static final byte EVENT = 'E';
   private static final byte PARTIAL = 'P';
   private static final byte WATERMARK = 'W';
-  private static final int WATERMARK_SIZE = 1 + Integer.BYTES * 2 + Long.BYTES;
+  private static final int WATERMARK_SIZE = 1 + Integer.BYTES * 2 + Long.BYTES * 2;
 
   private InternalSerdes() {
   }
@@ -117,10 +117,11 @@ public final class InternalSerdes {
 
   private static byte[] watermark(Watermark watermark) {
     return ByteBuffer.allocate(WATERMARK_SIZE).put(WATERMARK).putInt(watermark.source())
-        .putInt(watermark.sources()).putLong(watermark.timestampMs()).array();
+        .putInt(watermark.sources()).putLong(watermark.timestampMs()).putLong(watermark.idleForMs())
+        .array();
   }
 
   private static Watermark readWatermark(ByteBuffer buffer) {
-    return new Watermark(buffer.getInt(), buffer.getInt(), buffer.getLong());
+    return new Watermark(buffer.getInt(), buffer.getInt(), buffer.getLong(), buffer.getLong());
   }
 }

@@ -5,21 +5,36 @@ package dev.tally.topology.internal;
  * {@code timestampMs} (except records that are late by then). Watermarks are broadcast to every
  * downstream partition, which closes a window only when every upstream partition has promised past it.
  *
+ * <p>An input partition that has had no record since its task started (a restart, or a partition
+ * that never had data) does not know its clock; once it is idle and caught up it sends
+ * {@link #idle idle watermarks} instead, saying for how long, and the downstream partition moves that
+ * partition's last known watermark on by as much (or leaves a partition that never had data out).
+ *
  * @param source the upstream partition that sends it
  * @param sources how many upstream partitions there are, as the sender knows it
- * @param timestampMs the promised event time, or {@link #NO_DATA}
+ * @param timestampMs the promised event time; {@link Long#MIN_VALUE} in an idle watermark
+ * @param idleForMs in an idle watermark, how long the partition has been idle with no clock; else -1
  */
-public record Watermark(int source, int sources, long timestampMs) implements ByUser, BySeries {
-
-  /**
-   * Sent by an upstream partition that has been idle since it started and never had a record: it holds
-   * nobody back, as in Flink's idle sources, until its first record gives it a real watermark.
-   */
-  public static final long NO_DATA = Long.MAX_VALUE;
+public record Watermark(int source, int sources, long timestampMs, long idleForMs)
+    implements ByUser, BySeries {
 
   /**
    * The record key of watermarks. Not null, since Kafka Streams' repartition step drops null keys; the
    * partitioner sends watermarks everywhere whatever the key.
    */
   public static final byte[] KEY = new byte[0];
+
+  /** A watermark at an event time. */
+  public static Watermark at(int source, int sources, long timestampMs) {
+    return new Watermark(source, sources, timestampMs, -1);
+  }
+
+  /** From a partition idle, caught up, and without a clock since its task started {@code idleForMs} ago. */
+  public static Watermark idle(int source, int sources, long idleForMs) {
+    return new Watermark(source, sources, Long.MIN_VALUE, idleForMs);
+  }
+
+  public boolean isIdle() {
+    return idleForMs >= 0;
+  }
 }

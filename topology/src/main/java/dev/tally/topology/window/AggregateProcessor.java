@@ -145,7 +145,7 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
       changed.removeIf(key -> StoreKeys.windowOf(key) < to);
     }
     context.forward(new Record<>(Watermark.KEY,
-        new Watermark(context.taskId().partition(), settings.aggregationPartitions(), now), now));
+        Watermark.at(context.taskId().partition(), settings.aggregationPartitions(), now), now));
   }
 
   private void emitChanged() {

@@ -11,19 +11,25 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * watermark, so that a window closes only after the slowest upstream partition has passed it. This is
  * what keeps a backlog exact: fast partitions cannot make a slow partition's events late.
  *
- * <p>It stays unknown until every upstream partition has reported once. An upstream partition that
- * reports {@link Watermark#NO_DATA} (idle since it started) is left out of the minimum until it reports a
- * real watermark. The low watermark never goes back. State lives in a changelogged store (key = upstream
- * partition, {@link #LOW} = the low watermark itself), so it survives fail-over exactly once.
+ * <p>It stays unknown until every upstream partition has reported once. An {@link Watermark#isIdle()
+ * idle watermark} (a partition idle and caught up since its task started, without a clock) moves that
+ * partition's last event-time watermark on by the time it has been idle; from a partition that never
+ * had a watermark, it leaves the partition out of the minimum (it holds nobody back, as Flink's idle
+ * sources) until its first record gives it one. The low watermark never goes back. State lives in a
+ * changelogged store (key: upstream partition; {@code -2 - partition}: its last event-time watermark;
+ * {@link #LOW}: the low watermark), so it survives fail-over exactly once.
  */
 public final class LowWatermark {
 
   /** Store key of the low watermark itself. */
   static final int LOW = -1;
   private static final long UNKNOWN = Long.MIN_VALUE;
+  /** An upstream partition that has only ever been idle: left out of the minimum. */
+  private static final long IDLE_ONLY = Long.MAX_VALUE;
 
   private final KeyValueStore<Integer, Long> store;
   private long[] upstream;
+  private long[] lastEventTime;
   private long low = UNKNOWN;
 
   /**
@@ -33,16 +39,20 @@ public final class LowWatermark {
    */
   public LowWatermark(KeyValueStore<Integer, Long> store, int expectedSources) {
     this.store = store;
-    this.upstream = new long[expectedSources];
-    Arrays.fill(upstream, UNKNOWN);
+    this.upstream = new long[0];
+    this.lastEventTime = new long[0];
+    grow(expectedSources);
     try (KeyValueIterator<Integer, Long> all = store.all()) {
       while (all.hasNext()) {
         KeyValue<Integer, Long> entry = all.next();
         if (entry.key == LOW) {
           low = entry.value;
-        } else {
+        } else if (entry.key >= 0) {
           grow(entry.key + 1);
           upstream[entry.key] = entry.value;
+        } else {
+          grow(-2 - entry.key + 1);
+          lastEventTime[-2 - entry.key] = entry.value;
         }
       }
     }
@@ -62,14 +72,25 @@ public final class LowWatermark {
     grow(Math.max(watermark.sources(), watermark.source() + 1));
     int source = watermark.source();
     long previous = upstream[source];
-    long next = watermark.timestampMs();
-    if (next == Watermark.NO_DATA) {
-      // a real watermark is never replaced by "no data" (a restarted idle source says so again)
-      if (previous != UNKNOWN) {
+    long next;
+    if (watermark.isIdle()) {
+      long base = lastEventTime[source];
+      next = base == UNKNOWN ? IDLE_ONLY : base + watermark.idleForMs();
+      if (previous != UNKNOWN && previous != IDLE_ONLY && next <= previous) {
         return null;
       }
-    } else if (previous != UNKNOWN && previous != Watermark.NO_DATA && next <= previous) {
-      return null;
+      if (next == previous) {
+        return null;
+      }
+    } else {
+      next = watermark.timestampMs();
+      if (next > lastEventTime[source]) {
+        lastEventTime[source] = next;
+        store.put(-2 - source, next);
+      }
+      if (previous != UNKNOWN && previous != IDLE_ONLY && next <= previous) {
+        return null;
+      }
     }
     upstream[source] = next;
     store.put(source, next);
@@ -84,22 +105,24 @@ public final class LowWatermark {
   }
 
   private long minimum() {
-    long min = Watermark.NO_DATA;
+    long min = IDLE_ONLY;
     for (long value : upstream) {
       if (value == UNKNOWN) {
         return UNKNOWN;
       }
       min = Math.min(min, value);
     }
-    // every upstream partition idle since start: there is nothing to close
-    return min == Watermark.NO_DATA ? UNKNOWN : min;
+    // every upstream partition idle since it started, without a clock: there is nothing to close
+    return min == IDLE_ONLY ? UNKNOWN : min;
   }
 
   private void grow(int sources) {
     if (sources > upstream.length) {
       int old = upstream.length;
       upstream = Arrays.copyOf(upstream, sources);
+      lastEventTime = Arrays.copyOf(lastEventTime, sources);
       Arrays.fill(upstream, old, sources, UNKNOWN);
+      Arrays.fill(lastEventTime, old, sources, UNKNOWN);
     }
   }
 }

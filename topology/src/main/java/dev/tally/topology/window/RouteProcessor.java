@@ -18,7 +18,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Stage 1, one task per input partition: decodes each record, sends what cannot be decoded to the
@@ -26,14 +25,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * partition's event-time clock ({@link SourceClock}) to every aggregating partition as a
  * {@link Watermark}: right away when it makes another window closable, and at most every
  * {@code watermarkIntervalMs} otherwise (which is also how an idle partition's clock moves on).
+ * Stateless, so that growing the events topic does not break it.
  */
 public final class RouteProcessor implements Processor<byte[], byte[], byte[], Routed> {
 
-  /** This task's clock: the highest event time of its partition. */
-  public static final String CLOCK_STORE = "route-clock";
-
   private final TopologySettings settings;
-  private final InputLag lag;
+  private final InputState input;
   private final EventDecoder decoder = new EventDecoder();
   private ProcessorContext<byte[], Routed> context;
   private TallyMetrics metrics;
@@ -41,9 +38,9 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   private SourceClock clock;
   private long announced = Long.MIN_VALUE;
 
-  public RouteProcessor(TopologySettings settings, InputLag lag) {
+  public RouteProcessor(TopologySettings settings, InputState input) {
     this.settings = settings;
-    this.lag = lag;
+    this.input = input;
   }
 
   @Override
@@ -51,10 +48,9 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     this.context = context;
     this.metrics = new TallyMetrics(context);
     this.deadLetters = new DeadLetters(context, metrics);
-    KeyValueStore<Integer, Long> store = context.getStateStore(CLOCK_STORE);
-    this.clock = new SourceClock(store, settings.idleTimeoutMs(), context.currentSystemTimeMs());
+    this.clock = new SourceClock(settings.idleTimeoutMs(), context.currentSystemTimeMs());
     context.schedule(Duration.ofMillis(settings.watermarkIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
-        now -> announce(clock.watermark(now, lag.of(context.taskId().partition())), false));
+        this::punctuate);
   }
 
   @Override
@@ -81,26 +77,37 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     announce(clock.watermark(now, 0), true);
   }
 
+  private void punctuate(long now) {
+    long waiting = input.waiting(context.taskId().partition());
+    long idleFor = clock.idleFor(now, waiting);
+    if (idleFor >= 0) {
+      context.forward(new Record<>(Watermark.KEY,
+          Watermark.idle(context.taskId().partition(), sources(), idleFor), now));
+    } else {
+      announce(clock.watermark(now, waiting), false);
+    }
+  }
+
+  private int sources() {
+    return Math.max(settings.inputPartitions(), input.partitions());
+  }
+
   /**
    * Sends the watermark to every aggregating partition. On the record path only when it closes another
    * window, since sending one per record would multiply the shuffle's traffic.
    */
   private void announce(long watermark, boolean onlyIfClosing) {
-    if (watermark == Long.MIN_VALUE || watermark == announced) {
+    if (watermark == Long.MIN_VALUE || watermark <= announced) {
       return;
     }
-    boolean first = announced == Long.MIN_VALUE || announced == Watermark.NO_DATA;
-    if (!first) {
-      Windows windows = settings.windows();
-      if (watermark == Watermark.NO_DATA || watermark < announced
-          || (onlyIfClosing && windows.firstOpenStart(watermark) == windows.firstOpenStart(announced))) {
-        return;
-      }
+    Windows windows = settings.windows();
+    if (onlyIfClosing && announced != Long.MIN_VALUE
+        && windows.firstOpenStart(watermark) == windows.firstOpenStart(announced)) {
+      return;
     }
     announced = watermark;
-    long timestamp = watermark == Watermark.NO_DATA ? context.currentSystemTimeMs() : watermark;
     context.forward(new Record<>(Watermark.KEY,
-        new Watermark(context.taskId().partition(), settings.inputPartitions(), watermark), timestamp));
+        Watermark.at(context.taskId().partition(), sources(), watermark), watermark));
   }
 
   @Override

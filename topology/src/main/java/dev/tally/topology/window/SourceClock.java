@@ -1,34 +1,30 @@
 package dev.tally.topology.window;
 
-import dev.tally.topology.internal.Watermark;
-import org.apache.kafka.streams.state.KeyValueStore;
-
 /**
  * The event-time clock of one input partition, which its watermarks announce downstream.
  *
  * <p>While records flow, it is the highest event time seen, so a replay of old data keeps its own
- * time. Once the partition has had no record for {@code idleTimeoutMs} of wall-clock time, it keeps
- * advancing with the wall clock from the last record's event time, so that the last open window still
- * closes when traffic stops. A partition that has had no record at all since the task started says
- * {@link Watermark#NO_DATA} once idle, which holds nobody back. A partition with records known to
- * wait on it, or not known to be caught up ({@link InputLag}), is never idle. The highest event time is kept in a changelogged store;
- * idleness is measured from the task's start after a restart.
+ * time. Once the partition has had no record for {@code idleTimeoutMs} of wall-clock time and is
+ * caught up ({@link InputState}), it keeps advancing with the wall clock from the last record's event
+ * time, so that the last open window still closes when traffic stops.
+ *
+ * <p>It lives in memory only: the input stage keeps no state, so that growing the events topic
+ * (which changes its number of tasks) never meets a changelog of the old size. A task that has had no
+ * record since it started knows no clock; it only says how long it has been idle
+ * ({@link #idleFor}), and the next stage, which remembers the partition's last watermark, moves it on.
  */
 public final class SourceClock {
 
-  private static final int MAX_EVENT_TIME = 0;
   private static final long NONE = Long.MIN_VALUE;
 
-  private final KeyValueStore<Integer, Long> store;
   private final long idleTimeoutMs;
-  private long maxEventMs;
+  private final long startedWallMs;
+  private long maxEventMs = NONE;
   private long lastRecordWallMs;
 
-  public SourceClock(KeyValueStore<Integer, Long> store, long idleTimeoutMs, long nowWallMs) {
-    this.store = store;
+  public SourceClock(long idleTimeoutMs, long nowWallMs) {
     this.idleTimeoutMs = idleTimeoutMs;
-    Long stored = store.get(MAX_EVENT_TIME);
-    this.maxEventMs = stored == null ? NONE : stored;
+    this.startedWallMs = nowWallMs;
     this.lastRecordWallMs = nowWallMs;
   }
 
@@ -37,21 +33,33 @@ public final class SourceClock {
     lastRecordWallMs = nowWallMs;
     if (eventMs > maxEventMs) {
       maxEventMs = eventMs;
-      store.put(MAX_EVENT_TIME, eventMs);
     }
   }
 
   /**
-   * The watermark to announce now, or {@link Long#MIN_VALUE} when there is nothing to say yet.
+   * The watermark to announce now, or {@link Long#MIN_VALUE} when this task has seen no record yet.
    *
-   * @param waiting records waiting on the partition as {@link InputLag#of} says: only 0 (caught up)
-   *     lets it be idle
+   * @param waiting records waiting on the partition as {@link InputState#waiting} says: only 0 (caught
+   *     up) lets it be idle
    */
   public long watermark(long nowWallMs, long waiting) {
-    long idleFor = nowWallMs - lastRecordWallMs;
-    if (idleFor < idleTimeoutMs || waiting != 0) {
-      return maxEventMs;
+    if (maxEventMs == NONE) {
+      return NONE;
     }
-    return maxEventMs == NONE ? Watermark.NO_DATA : maxEventMs + idleFor;
+    long idleFor = nowWallMs - lastRecordWallMs;
+    return isIdle(idleFor, waiting) ? maxEventMs + idleFor : maxEventMs;
+  }
+
+  /**
+   * For a task that has seen no record since it started: how long it has been idle and caught up, or
+   * -1 when it is not (or when it has a clock).
+   */
+  public long idleFor(long nowWallMs, long waiting) {
+    long idleFor = nowWallMs - startedWallMs;
+    return maxEventMs == NONE && isIdle(idleFor, waiting) ? idleFor : -1;
+  }
+
+  private boolean isIdle(long idleFor, long waiting) {
+    return idleFor >= idleTimeoutMs && waiting == 0;
   }
 }

@@ -29,84 +29,88 @@ class WatermarkRulesTest {
 
   @Test
   void aClockFollowsRecordsThenTheWallClockOnceIdle() {
-    SourceClock clock = new SourceClock(store(), 5_000, 1_000_000);
+    SourceClock clock = new SourceClock(5_000, 1_000_000);
     assertEquals(UNKNOWN, clock.watermark(1_000_100, 0));
     clock.observe(500, 1_000_200); // last week's event: time follows the record, not the wall
     clock.observe(400, 1_000_300);
     assertEquals(500, clock.watermark(1_005_299, 0));
     assertEquals(500 + 5_000, clock.watermark(1_005_300, 0));
     assertEquals(500 + 9_000, clock.watermark(1_009_300, 0));
+    assertEquals(-1, clock.idleFor(1_009_300, 0), "a task with a clock sends real watermarks");
   }
 
   @Test
-  void aPartitionWithRecordsWaitingIsNeverIdle() {
-    SourceClock clock = new SourceClock(store(), 5_000, 0);
+  void aPartitionWithRecordsWaitingOrNotKnownToBeCaughtUpIsNeverIdle() {
+    SourceClock clock = new SourceClock(5_000, 0);
+    assertEquals(-1, clock.idleFor(60_000, -1), "no fetch answered yet: maybe a backlog");
+    assertEquals(-1, clock.idleFor(60_000, 7));
     clock.observe(500, 0);
     assertEquals(500, clock.watermark(60_000, 1_234));
+    assertEquals(500, clock.watermark(60_000, -1));
     assertEquals(500 + 60_000, clock.watermark(60_000, 0));
   }
 
   @Test
-  void aPartitionNotKnownToBeCaughtUpIsNeverIdle() {
-    SourceClock clock = new SourceClock(store(), 5_000, 0);
-    assertEquals(UNKNOWN, clock.watermark(60_000, -1), "no fetch answered yet: maybe a backlog");
-    clock.observe(500, 0);
-    assertEquals(500, clock.watermark(60_000, -1));
-  }
-
-  @Test
-  void aPartitionWithoutAnyRecordSaysNoDataOnceIdle() {
-    SourceClock clock = new SourceClock(store(), 5_000, 0);
-    assertEquals(UNKNOWN, clock.watermark(4_999, 0));
-    assertEquals(Watermark.NO_DATA, clock.watermark(5_000, 0));
-  }
-
-  @Test
-  void theClockSurvivesARestart() {
-    KeyValueStore<Integer, Long> store = store();
-    new SourceClock(store, 5_000, 0).observe(700, 0);
-    SourceClock restarted = new SourceClock(store, 5_000, 100_000);
-    assertEquals(700, restarted.watermark(100_001, 0));
-    assertEquals(700 + 5_000, restarted.watermark(105_000, 0));
+  void aTaskWithoutRecordsSaysHowLongItHasBeenIdle() {
+    SourceClock clock = new SourceClock(5_000, 1_000);
+    assertEquals(-1, clock.idleFor(5_999, 0));
+    assertEquals(5_000, clock.idleFor(6_000, 0));
+    assertEquals(UNKNOWN, clock.watermark(6_000, 0));
   }
 
   @Test
   void theLowWatermarkIsTheSlowestPartitionOnceAllHaveSpoken() {
     LowWatermark low = new LowWatermark(store(), 3);
-    assertNull(low.advance(new Watermark(0, 3, 1_000)));
-    assertNull(low.advance(new Watermark(1, 3, 5_000)));
+    assertNull(low.advance(Watermark.at(0, 3, 1_000)));
+    assertNull(low.advance(Watermark.at(1, 3, 5_000)));
     assertEquals(UNKNOWN, low.current());
-    assertEquals(UNKNOWN, low.advance(new Watermark(2, 3, 3_000)));
+    assertEquals(UNKNOWN, low.advance(Watermark.at(2, 3, 3_000)));
     assertEquals(1_000, low.current());
-    assertEquals(1_000, low.advance(new Watermark(0, 3, 9_000)));
+    assertEquals(1_000, low.advance(Watermark.at(0, 3, 9_000)));
     assertEquals(3_000, low.current());
-    assertNull(low.advance(new Watermark(1, 3, 4_000)), "a watermark never goes back");
+    assertNull(low.advance(Watermark.at(1, 3, 4_000)), "a watermark never goes back");
     assertEquals(3_000, low.current());
   }
 
   @Test
-  void idleSinceStartPartitionsHoldNobodyBackUntilTheyGetData() {
+  void partitionsThatNeverHadDataHoldNobodyBackUntilTheyGetSome() {
     LowWatermark low = new LowWatermark(store(), 2);
-    assertNull(low.advance(new Watermark(0, 2, Watermark.NO_DATA)));
-    assertNull(low.advance(new Watermark(1, 2, Watermark.NO_DATA)), "no data anywhere: nothing closes");
-    low.advance(new Watermark(1, 2, 8_000));
+    assertNull(low.advance(Watermark.idle(0, 2, 5_000)));
+    assertNull(low.advance(Watermark.idle(1, 2, 5_000)), "no data anywhere: nothing closes");
+    low.advance(Watermark.at(1, 2, 8_000));
     assertEquals(8_000, low.current());
-    low.advance(new Watermark(0, 2, 6_000)); // partition 0 got its first record: it counts again
-    low.advance(new Watermark(1, 2, 9_000));
+    low.advance(Watermark.at(0, 2, 6_000)); // partition 0 got its first record: it counts again
+    low.advance(Watermark.at(1, 2, 9_000));
     assertEquals(8_000, low.current(), "never goes back");
-    low.advance(new Watermark(1, 2, 20_000));
+    low.advance(Watermark.at(1, 2, 20_000));
     assertEquals(8_000, low.current());
-    low.advance(new Watermark(0, 2, 12_000));
+    low.advance(Watermark.at(0, 2, 12_000));
     assertEquals(12_000, low.current());
+  }
+
+  @Test
+  void aRestartedIdlePartitionMovesOnFromItsLastWatermark() {
+    LowWatermark low = new LowWatermark(store(), 2);
+    low.advance(Watermark.at(0, 2, 10_000));
+    low.advance(Watermark.at(1, 2, 50_000));
+    assertEquals(10_000, low.current());
+    // partition 0's task restarted and has had no record since: idle for 3 s, then 7 s
+    low.advance(Watermark.idle(0, 2, 3_000));
+    assertEquals(13_000, low.current());
+    low.advance(Watermark.idle(0, 2, 7_000));
+    assertEquals(17_000, low.current());
+    assertNull(low.advance(Watermark.idle(0, 2, 6_000)), "never goes back");
+    low.advance(Watermark.at(0, 2, 30_000)); // a record again
+    assertEquals(30_000, low.current());
   }
 
   @Test
   void aGrownTopicAddsPartitionsToWaitFor() {
     LowWatermark low = new LowWatermark(store(), 1);
-    low.advance(new Watermark(0, 1, 5_000));
+    low.advance(Watermark.at(0, 1, 5_000));
     assertEquals(5_000, low.current());
-    assertNull(low.advance(new Watermark(0, 2, 9_000)), "partition 1 has not spoken yet");
-    low.advance(new Watermark(1, 2, 7_000));
+    assertNull(low.advance(Watermark.at(0, 2, 9_000)), "partition 1 has not spoken yet");
+    low.advance(Watermark.at(1, 2, 7_000));
     assertEquals(7_000, low.current());
   }
 
@@ -114,12 +118,14 @@ class WatermarkRulesTest {
   void theLowWatermarkSurvivesARestart() {
     KeyValueStore<Integer, Long> store = store();
     LowWatermark first = new LowWatermark(store, 2);
-    first.advance(new Watermark(0, 2, 5_000));
-    first.advance(new Watermark(1, 2, 6_000));
+    first.advance(Watermark.at(0, 2, 5_000));
+    first.advance(Watermark.at(1, 2, 6_000));
     LowWatermark restarted = new LowWatermark(store, 2);
     assertEquals(5_000, restarted.current());
-    restarted.advance(new Watermark(0, 2, 7_000));
-    assertEquals(6_000, restarted.current());
+    restarted.advance(Watermark.idle(0, 2, 4_000));
+    assertEquals(6_000, restarted.current(), "the last event time of partition 0 survived too");
+    restarted.advance(Watermark.at(1, 2, 8_000));
+    assertEquals(8_000, restarted.current());
   }
 
   private static KeyValueStore<Integer, Long> store() {
