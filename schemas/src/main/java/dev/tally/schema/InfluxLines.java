@@ -12,6 +12,10 @@ import java.util.List;
  *
  * Measurement names, the tag keys {@code event_type} and {@code product}, and the field {@code value}
  * are a contract; the timestamp is the window start in nanoseconds.
+ *
+ * <p>Two renderings of the same lines: {@link #of} prints the value as a bare number, as the demo
+ * shows it; {@link #withIntegerValues} adds line protocol's integer suffix ({@code value=1i}), which
+ * is what the InfluxDB sink writes, since InfluxDB stores a bare number as a float field.
  */
 public final class InfluxLines {
 
@@ -23,12 +27,25 @@ public final class InfluxLines {
 
   /** The two lines of one result: distinct users first, then the event count. */
   public static List<String> of(MinuteCount result) {
+    return lines(result, "");
+  }
+
+  /**
+   * The two lines of one result with {@code value} as an integer field
+   * ({@code unique_user_event,event_type=rails-5xx,product=live value=1i 1478507520000000000}), in the
+   * same order as {@link #of}.
+   */
+  public static List<String> withIntegerValues(MinuteCount result) {
+    return lines(result, "i");
+  }
+
+  private static List<String> lines(MinuteCount result, String valueSuffix) {
     String tags = ",event_type=" + escapeTag(result.getEventType()) + ",product="
         + escapeTag(result.getProduct());
     long timestampNs = result.getWindowStart().toEpochMilli() * 1_000_000L;
     return List.of(
-        UNIQUE + tags + " value=" + result.getUniqueUsers() + " " + timestampNs,
-        CUMULATIVE + tags + " value=" + result.getCount() + " " + timestampNs);
+        UNIQUE + tags + " value=" + result.getUniqueUsers() + valueSuffix + " " + timestampNs,
+        CUMULATIVE + tags + " value=" + result.getCount() + valueSuffix + " " + timestampNs);
   }
 
   /**
