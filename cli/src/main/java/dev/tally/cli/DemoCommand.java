@@ -34,10 +34,11 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Starts a local stack on 127.0.0.1 (an in-process Kafka broker, redis-server and "
-        + "influxd), runs Tally on it, sends the worked example and a few minutes of synthetic "
-        + "events, and prints each closed minute in InfluxDB line protocol on stdout (everything "
-        + "else goes to stderr). It keeps running for your own events until Ctrl-C, which stops "
-        + "everything it started.")
+        + "influxd), runs Tally on it with the Redis mirror and the InfluxDB sink in an in-process "
+        + "Kafka Connect worker, sends the worked example and a few minutes of synthetic events, "
+        + "prints each closed minute in InfluxDB line protocol on stdout (everything else goes to "
+        + "stderr), and reads the worked example's minute back from Redis and InfluxDB. It keeps "
+        + "running for your own events until Ctrl-C, which stops everything it started.")
 final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--kafka-port", defaultValue = "0", description = "Kafka port (default: a free one).")
@@ -100,18 +101,24 @@ final class DemoCommand implements Callable<Integer> {
         + "', results topic '" + settings.getString(TallyConfig.RESULTS_TOPIC)
         + "', dead-letter topic '" + settings.getString(TallyConfig.DEAD_LETTER_TOPIC) + "'");
 
+    DemoSinks sinks = DemoSinks.start(stack, settings.getString(TallyConfig.RESULTS_TOPIC), info);
     Set<String> expected = noSample ? Set.of() : sendSample(settings, bootstrap, info);
     info.println("# send your own events, e.g.:");
     info.println("#   echo 'event_type=rails-5xx,product=live value=me' | ./tally produce -b " + bootstrap);
     info.println("# each minute is printed once it is final (end + "
         + settings.getLong(TallyConfig.WINDOW_GRACE_MS) / 1000 + " s grace); Ctrl-C stops everything");
+    info.println("# analysts: ./tally query series --redis 127.0.0.1:" + stack.redis().port()
+        + " --password <tally-analyst's, from connectors/redis-sink/acl/users.acl>");
 
+    boolean done = noSample || printer.await(expected, Duration.ofSeconds(120));
+    if (!done) {
+      info.println("# not every sample minute was final within 120 s");
+    } else if (!noSample) {
+      done = sinks.readBack("live", "rails-5xx", SampleTraffic.WORKED_EXAMPLE_MINUTE_MS, info,
+          Duration.ofSeconds(60));
+    }
     if (exitWhenDone) {
-      boolean done = printer.await(expected, Duration.ofSeconds(120));
       stack.close();
-      if (!done) {
-        info.println("# not every sample minute was final within 120 s");
-      }
       return done ? 0 : 1;
     }
     new CountDownLatch(1).await(); // until Ctrl-C: the stack's shutdown hook stops everything

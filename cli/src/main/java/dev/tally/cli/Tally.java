@@ -1,5 +1,6 @@
 package dev.tally.cli;
 
+import dev.tally.bench.BenchCommand;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tally", mixinStandardHelpOptions = true, versionProvider = Tally.Version.class,
     description = "Exact per-minute event counts and distinct users, on Kafka Streams.",
     subcommands = {DemoCommand.class, RunCommand.class, ProduceCommand.class, ConfigCommand.class,
-        CommandLine.HelpCommand.class})
+        QueryCommand.class, ThreadsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Tally {
 
   public static void main(String[] args) {

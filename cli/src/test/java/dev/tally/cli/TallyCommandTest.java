@@ -123,16 +123,25 @@ class TallyCommandTest {
   }
 
   @Test
-  void demoPrintsTheWorkedExampleMinute() {
+  void demoPrintsTheWorkedExampleMinuteAndReadsItBackFromRedisAndInfluxDb() {
     PrintStream original = System.out;
+    PrintStream originalErr = System.err;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     int exit;
     try {
       exit = Tally.commandLine().execute("demo", "--exit-when-done", "--minutes", "2");
     } finally {
       System.setOut(original);
+      System.setErr(originalErr);
     }
+    String info = err.toString(StandardCharsets.UTF_8);
+    assertTrue(info.contains("2016-11-07T08:32:00Z  2016-11-07T08:33:00Z      2             1  true"),
+        "the mirror's row of live/rails-5xx: " + info);
+    assertTrue(info.contains("\"values\":[[1478507520000000000,2]]")
+        && info.contains("\"values\":[[1478507520000000000,1]]"), "InfluxDB's points: " + info);
     List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
     assertEquals(0, exit, String.join("\n", lines));
     List<String> workedExample = lines.stream()

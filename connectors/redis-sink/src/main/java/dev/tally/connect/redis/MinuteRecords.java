@@ -1,0 +1,60 @@
+package dev.tally.connect.redis;
+
+import dev.tally.schema.MinuteCount;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.apache.kafka.connect.sink.SinkRecord;
+
+/**
+ * Reads a {@link MinuteCount} out of a sink record: the value as Tally wrote it to the results
+ * topic (Avro single-object encoding), passed through Connect's {@code ByteArrayConverter}.
+ *
+ * <p>The key ({@code MinuteKey}) is not needed: the value names its series and window.
+ */
+public final class MinuteRecords {
+
+  private MinuteRecords() {
+  }
+
+  /** A record that is not a MinuteCount; {@link #getMessage()} says why. */
+  public static final class BadRecordException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    BadRecordException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * Decodes the record's value.
+   *
+   * @throws BadRecordException if it is null, not bytes, or not a MinuteCount
+   */
+  public static MinuteCount decode(SinkRecord record) throws BadRecordException {
+    Object value = record.value();
+    ByteBuffer bytes;
+    if (value instanceof byte[] array) {
+      bytes = ByteBuffer.wrap(array);
+    } else if (value instanceof ByteBuffer buffer) {
+      bytes = buffer.duplicate();
+    } else if (value == null) {
+      throw new BadRecordException("the value is null; expected an Avro single-object MinuteCount",
+          null);
+    } else {
+      throw new BadRecordException("the value is a " + value.getClass().getName()
+          + "; expected bytes (value.converter=org.apache.kafka.connect.converters.ByteArrayConverter)",
+          null);
+    }
+    try {
+      MinuteCount count = MinuteCount.fromByteBuffer(bytes);
+      if (count.getWindowEnd().toEpochMilli() <= count.getWindowStart().toEpochMilli()) {
+        throw new BadRecordException("window_end " + count.getWindowEnd() + " is not after window_start "
+            + count.getWindowStart(), null);
+      }
+      return count;
+    } catch (IOException | RuntimeException e) {
+      // a wrong header, an unknown schema fingerprint, truncated or garbled bytes
+      throw new BadRecordException("the value is not an Avro single-object MinuteCount: " + e, e);
+    }
+  }
+}
