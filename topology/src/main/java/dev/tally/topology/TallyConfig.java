@@ -20,7 +20,8 @@ import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * Configuration of a Tally application: the {@code tally.*} keys below, plus any Kafka Streams or
- * client key ({@code bootstrap.servers}, {@code num.stream.threads}, {@code state.dir}, ...), which is
+ * client key (Tally's defaults for them: exactly_once_v2, one standby replica, metadata refreshed
+ * every 10 s) ({@code bootstrap.servers}, {@code num.stream.threads}, {@code state.dir}, ...), which is
  * passed to Kafka Streams as it is.
  *
  * <p>Sources, each overriding the one before: the defaults here, a properties file, environment
@@ -172,6 +173,8 @@ public final class TallyConfig extends AbstractConfig {
   public Properties streamsProperties() {
     Properties properties = new Properties();
     properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    // a second instance keeps a warm copy of each task's state: a fail-over does not replay changelogs
+    properties.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
     properties.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) getShort(TOPIC_REPLICATION));
     properties.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 16L * 1024 * 1024);
     // a grown events topic is picked up within seconds, not the clients' default 5 minutes, during
