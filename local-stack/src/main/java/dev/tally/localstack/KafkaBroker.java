@@ -127,6 +127,9 @@ public final class KafkaBroker implements AutoCloseable {
     props.put("group.initial.rebalance.delay.ms", "0");
     // The default takes 128 MB of heap for compacting topics that stay small here.
     props.put("log.cleaner.dedupe.buffer.size", Integer.toString(2 * 1024 * 1024));
+    // Time-based retention judges records by their timestamps: the demo's 2016 events, a backfill
+    // or a test's past event times would vanish at the next retention check (every 5 minutes).
+    props.put("log.retention.ms", "-1");
     // Fail instead of hanging if the node cannot join its quorum.
     props.put("server.max.startup.time.ms", "60000");
     return props;

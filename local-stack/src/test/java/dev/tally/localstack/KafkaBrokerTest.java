@@ -23,6 +23,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -164,5 +165,20 @@ class KafkaBrokerTest {
       consumer.poll(Duration.ofMillis(200)).forEach(records::add);
     }
     return records;
+  }
+
+  @Test
+  void recordsDatedInThePastAreKept() throws Exception {
+    try (KafkaBroker broker = KafkaBroker.start(null, 0);
+        Admin admin = Admin.create(
+            Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic("old", 1,
+          (short) 1))).all().get();
+      ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, "old");
+      String retention = admin.describeConfigs(List.of(topic)).all().get().get(topic)
+          .get("retention.ms").value();
+      assertEquals("-1", retention,
+          "the demo's 2016 events would be deleted by time-based retention");
+    }
   }
 }
