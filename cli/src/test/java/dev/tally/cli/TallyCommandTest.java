@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tally.decode.EventDecoder;
 import dev.tally.decode.UserEvent;
 import dev.tally.localstack.KafkaBroker;
+import dev.tally.topology.TallyApp;
+import dev.tally.topology.TallyConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -158,5 +160,32 @@ class TallyCommandTest {
     long distinct = lines.stream().distinct().count();
     assertEquals(lines.size(), distinct, "a line was printed twice");
     assertTrue(lines.size() > 6, "no synthetic minutes");
+  }
+
+  @Test
+  void threadsAddsAndShowsStreamThreadsOfARunningInstance(@TempDir Path dir) throws Exception {
+    try (KafkaBroker broker = KafkaBroker.start(null, 0);
+        TallyApp app = TallyApp.start(new TallyConfig(Map.of(
+            "bootstrap.servers", broker.bootstrapServers(),
+            "application.id", "threads-test",
+            "state.dir", dir.toString(),
+            TallyConfig.TOPIC_REPLICATION, "1",
+            TallyConfig.ADMIN_HOST, "127.0.0.1",
+            TallyConfig.ADMIN_PORT, "0")))) {
+      app.awaitRunning(Duration.ofSeconds(60));
+      String admin = "http://127.0.0.1:" + app.adminPort().orElseThrow();
+      PrintStream original = System.out;
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      try {
+        assertEquals(0, Tally.commandLine().execute("threads", "-a", admin, "add"));
+        assertEquals(0, Tally.commandLine().execute("threads", "-a", admin));
+      } finally {
+        System.setOut(original);
+      }
+      assertTrue(out.toString(StandardCharsets.UTF_8).contains("\"threads\" : 2"), out.toString());
+      assertEquals(2, app.streams().metadataForLocalThreads().size());
+      assertEquals(1, Tally.commandLine().execute("threads", "-a", admin, "twice"));
+    }
   }
 }

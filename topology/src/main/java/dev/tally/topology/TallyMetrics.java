@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.metrics.stats.Avg;
 import org.apache.kafka.common.metrics.stats.CumulativeSum;
+import org.apache.kafka.common.metrics.stats.Max;
 import org.apache.kafka.streams.processor.api.ProcessingContext;
 
 /**
@@ -18,7 +20,9 @@ import org.apache.kafka.streams.processor.api.ProcessingContext;
  * <ul>
  *   <li>{@code events-decoded-total} (tag {@code format}): events decoded per input format;
  *   <li>{@code dead-letter-records-total} (tag {@code reason}): records sent to the dead-letter topic;
- *   <li>{@code windows-finalized-total}: final results emitted.
+ *   <li>{@code windows-finalized-total}: final results emitted;
+ *   <li>{@code final-emit-delay-ms-avg} and {@code -max}: wall-clock time from a window's end to its
+ *       final result (live traffic: about the grace period; a backfill: the data's age).
  * </ul>
  */
 public final class TallyMetrics {
@@ -27,6 +31,7 @@ public final class TallyMetrics {
   public static final String EVENTS_DECODED = "events-decoded-total";
   public static final String DEAD_LETTERS = "dead-letter-records-total";
   public static final String WINDOWS_FINALIZED = "windows-finalized-total";
+  public static final String FINAL_DELAY = "final-emit-delay-ms";
 
   private final ProcessingContext context;
   private final Map<String, Sensor> sensors = new HashMap<>();
@@ -47,10 +52,30 @@ public final class TallyMetrics {
     sensor.record(amount);
   }
 
-  private Sensor register(String name, String tagKey, String tagValue) {
+  /** Records one observation of {@code name}, kept as its average and maximum. */
+  public void observe(String name, long value) {
+    Sensor sensor = sensors.get(name);
+    if (sensor == null) {
+      sensor = context.metrics().addSensor("tally." + context.taskId() + "." + name,
+          Sensor.RecordingLevel.INFO);
+      Map<String, String> tags = tags();
+      sensor.add(new MetricName(name + "-avg", GROUP, "Tally: average " + name, tags), new Avg());
+      sensor.add(new MetricName(name + "-max", GROUP, "Tally: maximum " + name, tags), new Max());
+      owned.add(sensor);
+      sensors.put(name, sensor);
+    }
+    sensor.record(value);
+  }
+
+  private Map<String, String> tags() {
     Map<String, String> tags = new LinkedHashMap<>();
     tags.put("thread-id", Thread.currentThread().getName());
     tags.put("task-id", context.taskId().toString());
+    return tags;
+  }
+
+  private Sensor register(String name, String tagKey, String tagValue) {
+    Map<String, String> tags = tags();
     if (tagKey != null) {
       tags.put(tagKey, tagValue);
     }

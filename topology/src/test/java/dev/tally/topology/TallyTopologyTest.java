@@ -85,6 +85,7 @@ class TallyTopologyTest {
     assertCounts(finals.get("automate/browser_error@" + W), 2, 2);
     MinuteCount rails = finals.get("live/rails-5xx@" + W);
     assertEquals(Instant.ofEpochMilli(W), rails.getWindowStart());
+    assertEquals(3.0, metric(TallyMetrics.WINDOWS_FINALIZED, null));
     assertEquals(Instant.ofEpochMilli(W + MINUTE), rails.getWindowEnd());
   }
 
@@ -159,6 +160,8 @@ class TallyTopologyTest {
     Map<String, MinuteCount> finals = finals();
     assertEquals(3, finals.size(), finals.toString());
     assertCounts(finals.get("live/rails-5xx@" + W), 2, 1);
+    // the wall clock stood at W+61 s: one second after the window's end
+    assertEquals(1_000.0, metric(TallyMetrics.FINAL_DELAY + "-max", null));
   }
 
   @Test
@@ -309,7 +312,7 @@ class TallyTopologyTest {
     for (Map.Entry<MetricName, ? extends Metric> entry : driver.metrics().entrySet()) {
       MetricName metricName = entry.getKey();
       if (metricName.group().equals(TallyMetrics.GROUP) && metricName.name().equals(name)
-          && reason.equals(metricName.tags().get("reason"))) {
+          && (reason == null || reason.equals(metricName.tags().get("reason")))) {
         total += ((Number) entry.getValue().metricValue()).doubleValue();
       }
     }

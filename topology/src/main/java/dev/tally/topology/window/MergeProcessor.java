@@ -156,6 +156,7 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
     context.forward(new Record<>(key, value, now));
     if (isFinal) {
       metrics.add(TallyMetrics.WINDOWS_FINALIZED, null, null, 1);
+      metrics.observe(TallyMetrics.FINAL_DELAY, now - windows.endOf(window));
     }
   }
 
