@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.Map;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
@@ -33,6 +34,7 @@ public final class DeadLetters {
   private final ProcessorContext<byte[], ? super Routed> context;
   private final TallyMetrics metrics;
   private final Map<BadInputReason, long[]> logState = new EnumMap<>(BadInputReason.class);
+  private final Map<BadInputReason, Sensor> byReason = new EnumMap<>(BadInputReason.class);
 
   public DeadLetters(ProcessorContext<byte[], ? super Routed> context, TallyMetrics metrics) {
     this.context = context;
@@ -48,7 +50,12 @@ public final class DeadLetters {
     headers.add(SOURCE_OFFSET, utf8(Long.toString(letter.sourceOffset())));
     long now = context.currentSystemTimeMs();
     context.forward(new Record<byte[], Routed>(key, letter, now, headers));
-    metrics.add(TallyMetrics.DEAD_LETTERS, "reason", letter.reason().code(), 1);
+    Sensor sensor = byReason.get(letter.reason());
+    if (sensor == null) {
+      sensor = metrics.counter(TallyMetrics.DEAD_LETTERS, "reason", letter.reason().code());
+      byReason.put(letter.reason(), sensor);
+    }
+    sensor.record(1);
     log(letter, now);
   }
 

@@ -47,7 +47,7 @@ public final class TallyApp implements AutoCloseable {
         Admin.create(adminProperties(streamsProperties)), inputPartitions);
     StreamsBuilder builder = new StreamsBuilder();
     TallyTopology.build(builder, settings, input);
-    Topology topology = builder.build();
+    Topology topology = builder.build(streamsProperties);
     LOG.debug("Topology:\n{}", topology.describe());
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties);
     streams.setStateListener((next, previous) ->

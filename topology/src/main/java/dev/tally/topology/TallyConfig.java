@@ -180,8 +180,6 @@ public final class TallyConfig extends AbstractConfig {
     // a grown events topic is picked up within seconds, not the clients' default 5 minutes, during
     // which every window would wait for the new partitions' clocks
     properties.put("metadata.max.age.ms", 10_000);
-    // Tally has no global tables; this only takes the 5.0 default now and silences a warning
-    properties.put("processing.exception.handler.global.enabled", true);
     originals().forEach((key, value) -> {
       if (!key.startsWith("tally.")) {
         properties.put(key, value);

@@ -1,9 +1,7 @@
 package dev.tally.topology;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Sensor;
@@ -35,64 +33,53 @@ public final class TallyMetrics {
 
   private final ProcessingContext context;
   private final Map<String, Sensor> sensors = new HashMap<>();
-  private final List<Sensor> owned = new ArrayList<>();
 
   public TallyMetrics(ProcessingContext context) {
     this.context = context;
   }
 
-  /** Adds {@code amount} to the counter {@code name}, with an optional {@code tagKey=tagValue}. */
-  public void add(String name, String tagKey, String tagValue, long amount) {
-    String id = name + "|" + tagKey + "|" + tagValue;
+  /**
+   * The counter {@code name}, with an optional {@code tagKey=tagValue}, registered on first use.
+   * Callers keep the sensor: recording is then one call, with no lookup on the hot path.
+   */
+  public Sensor counter(String name, String tagKey, String tagValue) {
+    return sensor(name + "." + tagValue, name, tagKey, tagValue, false);
+  }
+
+  /** The average and maximum of {@code name} ({@code name-avg}, {@code name-max}). */
+  public Sensor averageAndMax(String name) {
+    return sensor(name, name, null, null, true);
+  }
+
+  private Sensor sensor(String id, String name, String tagKey, String tagValue, boolean avgMax) {
     Sensor sensor = sensors.get(id);
-    if (sensor == null) {
-      sensor = register(name, tagKey, tagValue);
-      sensors.put(id, sensor);
+    if (sensor != null) {
+      return sensor;
     }
-    sensor.record(amount);
-  }
-
-  /** Records one observation of {@code name}, kept as its average and maximum. */
-  public void observe(String name, long value) {
-    Sensor sensor = sensors.get(name);
-    if (sensor == null) {
-      sensor = context.metrics().addSensor("tally." + context.taskId() + "." + name,
-          Sensor.RecordingLevel.INFO);
-      Map<String, String> tags = tags();
-      sensor.add(new MetricName(name + "-avg", GROUP, "Tally: average " + name, tags), new Avg());
-      sensor.add(new MetricName(name + "-max", GROUP, "Tally: maximum " + name, tags), new Max());
-      owned.add(sensor);
-      sensors.put(name, sensor);
-    }
-    sensor.record(value);
-  }
-
-  private Map<String, String> tags() {
     Map<String, String> tags = new LinkedHashMap<>();
     tags.put("thread-id", Thread.currentThread().getName());
     tags.put("task-id", context.taskId().toString());
-    return tags;
-  }
-
-  private Sensor register(String name, String tagKey, String tagValue) {
-    Map<String, String> tags = tags();
     if (tagKey != null) {
       tags.put(tagKey, tagValue);
     }
-    String sensorName = "tally." + context.taskId() + "." + name + "." + tagValue;
-    Sensor sensor = context.metrics().addSensor(sensorName, Sensor.RecordingLevel.INFO);
-    sensor.add(new MetricName(name, GROUP, "Tally: " + name.replace('-', ' '), tags),
-        new CumulativeSum());
-    owned.add(sensor);
+    sensor = context.metrics().addSensor("tally." + context.taskId() + "." + id,
+        Sensor.RecordingLevel.INFO);
+    if (avgMax) {
+      sensor.add(new MetricName(name + "-avg", GROUP, "Tally: average " + name, tags), new Avg());
+      sensor.add(new MetricName(name + "-max", GROUP, "Tally: maximum " + name, tags), new Max());
+    } else {
+      sensor.add(new MetricName(name, GROUP, "Tally: " + name.replace('-', ' '), tags),
+          new CumulativeSum());
+    }
+    sensors.put(id, sensor);
     return sensor;
   }
 
   /** Unregisters this task's sensors. */
   public void close() {
-    for (Sensor sensor : owned) {
+    for (Sensor sensor : sensors.values()) {
       context.metrics().removeSensor(sensor);
     }
-    owned.clear();
     sensors.clear();
   }
 }

@@ -15,6 +15,7 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.serialization.BytesSerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -48,6 +49,8 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
   private final Set<Bytes> changed = new LinkedHashSet<>();
   private ProcessorContext<MinuteKey, MinuteCount> context;
   private TallyMetrics metrics;
+  private Sensor finalized;
+  private Sensor finalDelay;
   private KeyValueStore<Bytes, byte[]> partials;
   private LowWatermark watermark;
 
@@ -60,6 +63,8 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
   public void init(ProcessorContext<MinuteKey, MinuteCount> context) {
     this.context = context;
     this.metrics = new TallyMetrics(context);
+    this.finalized = metrics.counter(TallyMetrics.WINDOWS_FINALIZED, null, null);
+    this.finalDelay = metrics.averageAndMax(TallyMetrics.FINAL_DELAY);
     this.partials = context.getStateStore(PARTIALS_STORE);
     this.watermark = new LowWatermark(context.getStateStore(WATERMARKS_STORE),
         settings.aggregationPartitions());
@@ -155,8 +160,8 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
         Instant.ofEpochMilli(windows.endOf(window)), count, unique, isFinal, Instant.ofEpochMilli(now));
     context.forward(new Record<>(key, value, now));
     if (isFinal) {
-      metrics.add(TallyMetrics.WINDOWS_FINALIZED, null, null, 1);
-      metrics.observe(TallyMetrics.FINAL_DELAY, now - windows.endOf(window));
+      finalized.record(1);
+      finalDelay.record(now - windows.endOf(window));
     }
   }
 

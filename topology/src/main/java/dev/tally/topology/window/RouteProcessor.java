@@ -2,6 +2,7 @@ package dev.tally.topology.window;
 
 import dev.tally.decode.Decoded;
 import dev.tally.decode.EventDecoder;
+import dev.tally.decode.InputFormat;
 import dev.tally.decode.Rejection;
 import dev.tally.decode.UserEvent;
 import dev.tally.topology.DeadLetters;
@@ -13,6 +14,9 @@ import dev.tally.topology.internal.SourcedEvent;
 import dev.tally.topology.internal.Watermark;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -36,6 +40,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   private TallyMetrics metrics;
   private DeadLetters deadLetters;
   private SourceClock clock;
+  private final Map<InputFormat, Sensor> decodedByFormat = new EnumMap<>(InputFormat.class);
   private long announced = Long.MIN_VALUE;
 
   public RouteProcessor(TopologySettings settings, InputState input) {
@@ -64,8 +69,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     if (decoded.events().isEmpty()) {
       return;
     }
-    metrics.add(TallyMetrics.EVENTS_DECODED, "format", decoded.format().code(),
-        decoded.events().size());
+    decodedSensor(decoded.format()).record(decoded.events().size());
     long now = context.currentSystemTimeMs();
     for (UserEvent event : decoded.events()) {
       SourcedEvent sourced = new SourcedEvent(event.product(), event.eventType(), event.username(),
@@ -75,6 +79,15 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
       clock.observe(event.timestampMs(), now);
     }
     announce(clock.watermark(now, 0), true);
+  }
+
+  private Sensor decodedSensor(InputFormat format) {
+    Sensor sensor = decodedByFormat.get(format);
+    if (sensor == null) {
+      sensor = metrics.counter(TallyMetrics.EVENTS_DECODED, "format", format.code());
+      decodedByFormat.put(format, sensor);
+    }
+    return sensor;
   }
 
   private void punctuate(long now) {
