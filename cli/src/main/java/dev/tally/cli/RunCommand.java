@@ -1,11 +1,8 @@
 package dev.tally.cli;
 
 import dev.tally.topology.TallyApp;
-import dev.tally.topology.TallyConfig;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,19 +24,6 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    TallyConfig settings = config.load(Map.of(), bootstrapServers);
-    TallyApp app = TallyApp.start(settings);
-    CountDownLatch stopped = new CountDownLatch(1);
-    app.streams().setStateListener((next, previous) -> {
-      if (next == KafkaStreams.State.ERROR || next == KafkaStreams.State.NOT_RUNNING) {
-        stopped.countDown();
-      }
-    });
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      app.close();
-      stopped.countDown();
-    }, "tally-shutdown"));
-    stopped.await();
-    return app.streams().state() == KafkaStreams.State.ERROR ? 1 : 0;
+    return TallyApp.runUntilStopped(config.load(Map.of(), bootstrapServers));
   }
 }

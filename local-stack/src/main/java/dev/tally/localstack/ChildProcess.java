@@ -6,8 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -18,7 +20,7 @@ import java.util.function.BooleanSupplier;
  *
  * <p>The server is run in the foreground (never daemonized), so the JVM holds its PID.
  */
-final class ChildProcess implements AutoCloseable {
+public final class ChildProcess implements AutoCloseable {
 
   private static final Duration STOP_GRACE = Duration.ofSeconds(10);
   private static final int LOG_TAIL_LINES = 30;
@@ -38,7 +40,7 @@ final class ChildProcess implements AutoCloseable {
   }
 
   /** Starts {@code command}, appending its stdout and stderr to {@code log}. */
-  static ChildProcess start(String name, List<String> command, Path log) {
+  public static ChildProcess start(String name, List<String> command, Path log) {
     try {
       Process process = new ProcessBuilder(command)
           .redirectErrorStream(true)
@@ -52,12 +54,29 @@ final class ChildProcess implements AutoCloseable {
   }
 
   /**
+   * The command line of a Java program run on this JVM's own class path, by the same {@code java}
+   * binary, so a child sees exactly the classes its parent has.
+   *
+   * @param jvmOptions e.g. {@code -Xmx512m}
+   */
+  public static List<String> javaCommand(List<String> jvmOptions, String mainClass, List<String> args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(mainClass);
+    command.addAll(args);
+    return command;
+  }
+
+  /**
    * Polls {@code ready} until it returns true.
    *
    * @throws IllegalStateException if the process exits or the timeout passes first; the message
    *     has the tail of the server's log
    */
-  void awaitReady(Duration timeout, BooleanSupplier ready) {
+  public void awaitReady(Duration timeout, BooleanSupplier ready) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       if (!process.isAlive()) {
@@ -86,7 +105,7 @@ final class ChildProcess implements AutoCloseable {
   }
 
   /** The last lines of the server's log. */
-  String logTail() {
+  public String logTail() {
     try {
       List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
       return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
@@ -95,12 +114,37 @@ final class ChildProcess implements AutoCloseable {
     }
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
+  }
+
+  /** The exit code, or empty while the process runs. */
+  public OptionalInt exitCode() {
+    return process.isAlive() ? OptionalInt.empty() : OptionalInt.of(process.exitValue());
+  }
+
+  /**
+   * Kills the process with SIGKILL, as a crash or {@code kill -9} would: no shutdown hook, no clean
+   * close, no last commit. Waits until it is gone.
+   */
+  public void kill() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook is running or about to
+    }
+    try {
+      process.destroyForcibly().waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Stops the process (SIGTERM, then SIGKILL after a grace period) and waits for it. Idempotent. */

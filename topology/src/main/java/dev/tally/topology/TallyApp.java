@@ -5,9 +5,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
@@ -28,11 +30,15 @@ public final class TallyApp implements AutoCloseable {
   private final KafkaStreams streams;
   private final InputWatcher input;
   private final AdminServer admin;
+  /** Open until Kafka Streams has stopped (ERROR or NOT_RUNNING). */
+  private final CountDownLatch stopped;
 
-  private TallyApp(KafkaStreams streams, InputWatcher input, AdminServer admin) {
+  private TallyApp(KafkaStreams streams, InputWatcher input, AdminServer admin,
+      CountDownLatch stopped) {
     this.streams = streams;
     this.input = input;
     this.admin = admin;
+    this.stopped = stopped;
   }
 
   /** Checks or creates the topics, then starts processing; returns at once. */
@@ -50,8 +56,14 @@ public final class TallyApp implements AutoCloseable {
     Topology topology = builder.build(streamsProperties);
     LOG.debug("Topology:\n{}", topology.describe());
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties);
-    streams.setStateListener((next, previous) ->
-        LOG.info("Kafka Streams state {} -> {}", previous, next));
+    // Kafka Streams takes one listener, and only before start
+    CountDownLatch stopped = new CountDownLatch(1);
+    streams.setStateListener((next, previous) -> {
+      LOG.info("Kafka Streams state {} -> {}", previous, next);
+      if (next == KafkaStreams.State.ERROR || next == KafkaStreams.State.NOT_RUNNING) {
+        stopped.countDown();
+      }
+    });
     AdminServer admin = null;
     int adminPort = config.getInt(TallyConfig.ADMIN_PORT);
     if (adminPort >= 0) {
@@ -64,7 +76,38 @@ public final class TallyApp implements AutoCloseable {
     }
     streams.start();
     input.watch(streams);
-    return new TallyApp(streams, input, admin);
+    return new TallyApp(streams, input, admin, stopped);
+  }
+
+  /**
+   * Runs one instance until SIGTERM or Ctrl-C, then stops it cleanly (last commit, state closed, group
+   * left), or until Kafka Streams stops by itself.
+   *
+   * @return the exit code: 0 after a clean stop, 1 when Kafka Streams failed
+   */
+  public static int runUntilStopped(TallyConfig config) throws InterruptedException {
+    TallyApp app = start(config);
+    Runtime.getRuntime().addShutdownHook(new Thread(app::close, "tally-shutdown"));
+    app.stopped.await();
+    return app.streams().state() == KafkaStreams.State.ERROR ? 1 : 0;
+  }
+
+  /**
+   * One instance as a bare process: {@code java -cp ... dev.tally.topology.TallyApp KEY=VALUE...},
+   * settings over {@code TALLY_*} variables, until SIGTERM. {@code tally run} is the documented way;
+   * this is what the reliability harness starts and kills.
+   */
+  public static void main(String[] args) throws InterruptedException {
+    Map<String, String> values = new LinkedHashMap<>(TallyConfig.read(null, System.getenv()));
+    for (String arg : args) {
+      int equals = arg.indexOf('=');
+      if (equals < 1) {
+        System.err.println("usage: TallyApp KEY=VALUE... (see 'tally config'); not a setting: " + arg);
+        System.exit(2);
+      }
+      values.put(arg.substring(0, equals), arg.substring(equals + 1));
+    }
+    System.exit(runUntilStopped(new TallyConfig(values)));
   }
 
   /** The admin client's share of the configuration: brokers, security, timeouts. */
