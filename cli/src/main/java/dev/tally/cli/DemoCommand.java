@@ -3,16 +3,15 @@ package dev.tally.cli;
 import dev.tally.decode.EventDecoder;
 import dev.tally.decode.UserEvent;
 import dev.tally.localstack.LocalStack;
+import dev.tally.localstack.WorkDir;
 import dev.tally.topology.TallyApp;
 import dev.tally.topology.TallyConfig;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,7 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -77,7 +75,7 @@ final class DemoCommand implements Callable<Integer> {
     LocalStack stack = LocalStack.start(new LocalStack.Options(dir, kafkaPort, redisPort, influxPort));
     Path state = dir != null ? dir.resolve("state") : Files.createTempDirectory("tally-demo-state");
     if (dir == null) {
-      stack.closeFirst(() -> deleteTree(state)); // closed after Tally, which is registered later
+      stack.closeFirst(() -> WorkDir.deleteRecursively(state)); // closed after Tally, which is registered later
     }
     stack.describe().forEach(line -> info.println("# " + line));
 
@@ -152,16 +150,5 @@ final class DemoCommand implements Callable<Integer> {
     info.println("# sent the worked example (5 line-protocol records) and " + (all.size() - 5)
         + " synthetic events over " + minutes + " minutes of event time");
     return new LinkedHashSet<>(SampleTraffic.windows(all, windowMs));
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
-    }
   }
 }

@@ -7,8 +7,8 @@ import dev.tally.connect.redis.query.QueryOptions;
 import dev.tally.connect.redis.query.Table;
 import dev.tally.localstack.ConnectWorker;
 import dev.tally.localstack.LocalStack;
+import dev.tally.localstack.ShippedConnectors;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -27,8 +26,7 @@ import redis.clients.jedis.Jedis;
  */
 final class DemoSinks {
 
-  static final Path CONFIGS = fromRepository(Path.of("connectors", "config"));
-  static final Path ACL = fromRepository(Path.of("connectors", "redis-sink", "acl", "users.acl"));
+  static final Path ACL = ShippedConnectors.inRepository(Path.of("connectors", "redis-sink", "acl", "users.acl"));
   static final String DATABASE = "tally";
   /** The sample's minutes are from 2016: keep them, unlike the 7-day production default. */
   private static final String DEMO_RETENTION_MS = Long.toString(Duration.ofDays(365L * 30).toMillis());
@@ -48,7 +46,7 @@ final class DemoSinks {
     ConnectWorker worker = ConnectWorker.start(stack.kafka().bootstrapServers(), null);
     stack.closeFirst(worker);
 
-    Map<String, String> redis = shipped("redis-sink.properties");
+    Map<String, String> redis = ShippedConnectors.load("redis-sink.properties");
     redis.put("topics", resultsTopic);
     redis.put("redis.hosts", "127.0.0.1:" + stack.redis().port());
     redis.put("redis.retention.ms", DEMO_RETENTION_MS);
@@ -59,7 +57,7 @@ final class DemoSinks {
     }
     worker.createConnector(redis.remove("name"), redis);
 
-    Map<String, String> influx = shipped("influxdb-sink.properties");
+    Map<String, String> influx = ShippedConnectors.load("influxdb-sink.properties");
     influx.put("topics", resultsTopic);
     influx.put("influx.url", stack.influx().url());
     influx.put("influx.database", DATABASE);
@@ -133,28 +131,5 @@ final class DemoSinks {
       throw new UncheckedIOException("cannot read " + ACL, e);
     }
     return passwords;
-  }
-
-  /** {@code relative} in the repository: under the working directory or one of its parents. */
-  private static Path fromRepository(Path relative) {
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      if (Files.exists(dir.resolve(relative))) {
-        return dir.resolve(relative);
-      }
-    }
-    return relative;
-  }
-
-  private static Map<String, String> shipped(String file) {
-    Properties properties = new Properties();
-    try (InputStream in = Files.newInputStream(CONFIGS.resolve(file))) {
-      properties.load(in);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the shipped connector configuration "
-          + CONFIGS.resolve(file) + " (run the demo from the repository)", e);
-    }
-    Map<String, String> config = new HashMap<>();
-    properties.forEach((key, value) -> config.put(key.toString(), value.toString().trim()));
-    return config;
   }
 }

@@ -77,7 +77,7 @@ public final class KafkaBroker implements AutoCloseable {
         Properties props = nodeConfig(NODE_ID, workDir.path(), brokerPort, controllerPort,
             NODE_ID + "@" + Ports.LOOPBACK + ":" + controllerPort);
         KafkaConfig config = new KafkaConfig(props, false);
-        format(config, workDir.path());
+        format(config, workDir.path(), Uuid.randomUuid().toString());
         try {
           return new KafkaBroker(startServer(config), workDir, brokerPort);
         } catch (RuntimeException e) {
@@ -135,8 +135,11 @@ public final class KafkaBroker implements AutoCloseable {
     return props;
   }
 
-  /** What {@code kafka-storage.sh format} does; a directory that is already formatted is kept. */
-  private static void format(KafkaConfig config, Path logDir) {
+  /**
+   * What {@code kafka-storage.sh format} does; a directory that is already formatted is kept. The
+   * nodes of one cluster share {@code clusterId}.
+   */
+  static void format(KafkaConfig config, Path logDir, String clusterId) {
     if (Files.exists(logDir.resolve("meta.properties"))) {
       return;
     }
@@ -144,7 +147,7 @@ public final class KafkaBroker implements AutoCloseable {
       new Formatter()
           .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
           .setNodeId(config.nodeId())
-          .setClusterId(Uuid.randomUuid().toString())
+          .setClusterId(clusterId)
           .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
           .setUnstableFeatureVersionsEnabled(false)
           .setControllerListenerName(CONTROLLER_LISTENER)

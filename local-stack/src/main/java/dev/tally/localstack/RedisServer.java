@@ -13,8 +13,9 @@ import java.util.List;
 /**
  * A throwaway {@code redis-server} on 127.0.0.1, run as a child process of this JVM.
  *
- * <p>Nothing is persisted ({@code --save ''}, no AOF); the server log is {@code redis.log} in its
- * directory. A directory given by the caller is kept on close; with {@code null} a temporary one
+ * <p>Nothing is persisted ({@code --save ''}, no AOF) unless asked for: a persistent server keeps
+ * an append-only file fsynced on every write, so a stop and a start on the same directory lose
+ * nothing it acknowledged. The server log is {@code redis.log} in its directory. A directory given by the caller is kept on close; with {@code null} a temporary one
  * is used and deleted.
  *
  * <pre>{@code
@@ -47,12 +48,22 @@ public final class RedisServer implements AutoCloseable {
    *     message has the tail of its log)
    */
   public static RedisServer start(Path dir, int port) {
+    return start(dir, port, false);
+  }
+
+  /**
+   * Starts {@code redis-server} as {@link #start(Path, int)} does.
+   *
+   * @param persistent keep the data in an append-only file in {@code dir} (fsync always), so a
+   *     restart on the same directory finds it again
+   */
+  public static RedisServer start(Path dir, int port, boolean persistent) {
     Commands.require(Commands.REDIS_SERVER);
     WorkDir workDir = WorkDir.of(dir, "tally-redis-");
     try {
       for (int attempt = 1; ; attempt++) {
         int chosen = Ports.orFree(port);
-        ChildProcess child = ChildProcess.start("redis-server", command(workDir.path(), chosen),
+        ChildProcess child = ChildProcess.start("redis-server", command(workDir.path(), chosen, persistent),
             workDir.path().resolve("redis.log"));
         try {
           child.awaitReady(START_TIMEOUT, () -> answersAs(chosen, child.pid()));
@@ -70,12 +81,13 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
-  private static List<String> command(Path dir, int port) {
+  private static List<String> command(Path dir, int port, boolean persistent) {
     return List.of(Commands.REDIS_SERVER,
         "--bind", Ports.LOOPBACK,
         "--port", Integer.toString(port),
         "--save", "",
-        "--appendonly", "no",
+        "--appendonly", persistent ? "yes" : "no",
+        "--appendfsync", "always",
         "--dir", dir.toString(),
         "--daemonize", "no");
   }

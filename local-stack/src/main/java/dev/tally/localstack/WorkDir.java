@@ -16,7 +16,7 @@ import java.nio.file.attribute.BasicFileAttributes;
  * kept on close (its contents survive for a restart or a post-mortem); no directory ({@code null})
  * means a fresh temporary one under {@code java.io.tmpdir} that close deletes.
  */
-final class WorkDir {
+public final class WorkDir {
 
   private final Path path;
   private final boolean owned;
@@ -59,7 +59,7 @@ final class WorkDir {
   }
 
   /** Deletes a directory tree, ignoring files that are already gone. */
-  static void deleteRecursively(Path root) {
+  public static void deleteRecursively(Path root) {
     if (!Files.exists(root)) {
       return;
     }
