@@ -1,6 +1,7 @@
 package dev.tally.cli;
 
 import dev.tally.bench.BenchCommand;
+import dev.tally.reliability.ReliabilityCommand;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Command;
 @Command(name = "tally", mixinStandardHelpOptions = true, versionProvider = Tally.Version.class,
     description = "Exact per-minute event counts and distinct users, on Kafka Streams.",
     subcommands = {DemoCommand.class, RunCommand.class, ProduceCommand.class, ConfigCommand.class,
-        QueryCommand.class, ThreadsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        QueryCommand.class, ThreadsCommand.class, BenchCommand.class, ReliabilityCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Tally {
 
   public static void main(String[] args) {
