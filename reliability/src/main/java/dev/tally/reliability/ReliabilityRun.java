@@ -70,6 +70,10 @@ public final class ReliabilityRun {
   private final Map<Fault, Integer> injected = Collections.synchronizedMap(new EnumMap<>(Fault.class));
   private final List<Long> failovers = Collections.synchronizedList(new ArrayList<>());
   private final long startNanos = System.nanoTime();
+  private final Object instanceFaults = new Object();
+  private final Object brokerFaults = new Object();
+  private final Object redisFaults = new Object();
+  private final Object influxFaults = new Object();
 
   private KafkaCluster kafka;
   private Admin admin;
@@ -215,7 +219,26 @@ public final class ReliabilityRun {
     }
   }
 
+  /**
+   * Faults on one target happen one after the other (a Redis wipe never lands inside a Redis outage,
+   * and only one instance or broker is down at a time); faults on different targets may overlap.
+   */
+  private Object targetOf(Fault fault) {
+    return switch (fault) {
+      case INSTANCE_KILL -> instanceFaults;
+      case BROKER_KILL -> brokerFaults;
+      case REDIS_OUTAGE, REDIS_WIPE -> redisFaults;
+      case INFLUX_OUTAGE -> influxFaults;
+    };
+  }
+
   private void inject(Fault fault) {
+    synchronized (targetOf(fault)) {
+      injectNow(fault);
+    }
+  }
+
+  private void injectNow(Fault fault) {
     try {
       injected.merge(fault, 1, Integer::sum);
       switch (fault) {

@@ -7,6 +7,7 @@ import dev.tally.localstack.InfluxServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,13 +27,16 @@ final class Sinks {
   }
 
   /**
-   * The mirror's final minutes of the given series: the index of each series says which minutes it
-   * has, each minute's hash its figures. A minute that is there but not final maps to null.
+   * The mirror's final minutes of the given series and of every series in its catalog: the index of
+   * each series says which minutes it has, each minute's hash its figures. A minute that is there but
+   * not final maps to null.
    */
-  static Map<SeriesWindow, Reference.Expected> redis(int port, Set<KeyLayout.Series> series) {
+  static Map<SeriesWindow, Reference.Expected> redis(int port, Set<KeyLayout.Series> expected) {
     KeyLayout layout = new KeyLayout(KeyLayout.DEFAULT_PREFIX);
     Map<SeriesWindow, Reference.Expected> minutes = new HashMap<>();
     try (Jedis jedis = new Jedis("127.0.0.1", port, 5_000)) {
+      Set<KeyLayout.Series> series = new HashSet<>(expected);
+      jedis.zrange(layout.catalogKey(), 0, -1).forEach(encoded -> series.add(KeyLayout.Series.decode(encoded)));
       for (KeyLayout.Series one : series) {
         for (String member : jedis.zrange(layout.indexKey(one), 0, -1)) {
           long window = Long.parseLong(member);
