@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
 @Command(name = "tally", mixinStandardHelpOptions = true, versionProvider = Tally.Version.class,
     description = "Exact per-minute event counts and distinct users, on Kafka Streams.",
     subcommands = {DemoCommand.class, RunCommand.class, ProduceCommand.class, ConfigCommand.class,
-        QueryCommand.class, ThreadsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        QueryCommand.class, ThreadsCommand.class, GenerationCommand.class, BenchCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Tally {
 
   public static void main(String[] args) {
