@@ -8,10 +8,12 @@ import dev.tally.decode.UserEvent;
 import dev.tally.localstack.KafkaBroker;
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteKey;
+import dev.tally.topology.Handover;
 import dev.tally.topology.ResultSerdes;
 import dev.tally.topology.TallyApp;
 import dev.tally.topology.TallyConfig;
 import dev.tally.topology.TallyMetrics;
+import dev.tally.topology.window.Windows;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -37,13 +40,16 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -157,7 +163,7 @@ class GenerationHandoverTest {
             .flatMap(entry -> entry.getValue().values().stream()).mapToLong(count -> count.events)
             .sum();
         assertTrue(startedAt > 0, offsets);
-        assertEquals((double) (beforeBoundary - startedAt), skippedBefore(second), offsets);
+        assertEquals((double) (beforeBoundary - startedAt), skipped(second, "before"), offsets);
       } finally {
         traffic.stop();
         first.close();
@@ -168,11 +174,55 @@ class GenerationHandoverTest {
     }
   }
 
-  private static double skippedBefore(TallyApp app) {
+  @Test
+  void anEventDatedPastTheBoundaryBeforeTheOffsetsIsRefused() throws Exception {
+    try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"), 0);
+        Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(EVENTS, 2, (short) 1))).all().get();
+      long boundary = Handover.boundaryAfter(System.currentTimeMillis(), 120_000,
+          new Windows(WINDOW_MS, GRACE_MS));
+      Map<String, String> old = settings(broker, "ahead", 2);
+      old.put(TallyConfig.GENERATION_UNTIL, Long.toString(boundary));
+      Path oldFile = dir.resolve("ahead.properties");
+      write(oldFile, old);
+      try (TallyApp app = TallyApp.start(new TallyConfig(old));
+          KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+              ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+              new ByteArraySerializer(), new ByteArraySerializer())) {
+        app.awaitRunning(Duration.ofSeconds(60));
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < 20; i++) {
+          send(producer, i % 2, new UserEvent("live", "type-0", "user-" + i, now * NANOS_PER_MS));
+        }
+        // a producer whose clock is ahead by more than the lead
+        send(producer, 1, new UserEvent("live", "type-0", "user-x", (boundary + 1) * NANOS_PER_MS));
+        send(producer, 1, new UserEvent("live", "type-0", "user-y", now * NANOS_PER_MS));
+        producer.flush();
+        awaitCommitted(admin, "ahead");
+
+        Result refused = execute("generation", "offsets", "-c", oldFile.toString(),
+            "--new-application-id", "ahead-2");
+        assertEquals(1, refused.exit(), refused.out() + refused.err());
+        assertTrue(refused.err().contains("has already seen an event at "
+            + Instant.ofEpochMilli(boundary + 1) + " on input partition 1"), refused.err());
+        assertEquals(1.0, skipped(app, "after"));
+        assertTrue(admin.listConsumerGroupOffsets("ahead-2").partitionsToOffsetAndMetadata().get()
+            .isEmpty(), "offsets set although refused");
+      }
+    }
+  }
+
+  private static void send(KafkaProducer<byte[], byte[]> producer, int partition, UserEvent event)
+      throws Exception {
+    producer.send(new ProducerRecord<>(EVENTS, partition, event.username().getBytes(StandardCharsets.UTF_8),
+        EventDecoder.encodeAvro(event))).get();
+  }
+
+  private static double skipped(TallyApp app, String side) {
     return app.streams().metrics().entrySet().stream()
         .filter(entry -> entry.getKey().group().equals(TallyMetrics.GROUP)
             && entry.getKey().name().equals(TallyMetrics.GENERATION_SKIPPED)
-            && "before".equals(entry.getKey().tags().get("side")))
+            && side.equals(entry.getKey().tags().get("side")))
         .mapToDouble(entry -> ((Number) entry.getValue().metricValue()).doubleValue()).sum();
   }
 
@@ -207,6 +257,15 @@ class GenerationHandoverTest {
 
   /** Runs a command; fails on a non-zero exit code; returns what it printed. */
   private static String run(String... args) {
+    Result result = execute(args);
+    assertEquals(0, result.exit(), String.join(" ", args) + ": " + result.out() + result.err());
+    return result.out();
+  }
+
+  private record Result(int exit, String out, String err) {
+  }
+
+  private static Result execute(String... args) {
     PrintStream original = System.out;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     StringWriter err = new StringWriter();
@@ -219,9 +278,24 @@ class GenerationHandoverTest {
     } finally {
       System.setOut(original);
     }
-    String text = out.toString(StandardCharsets.UTF_8);
-    assertEquals(0, exit, String.join(" ", args) + ": " + text + err);
-    return text;
+    return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString());
+  }
+
+  /** Waits until the generation has committed every record of the events topic's two partitions. */
+  private static void awaitCommitted(Admin admin, String applicationId) throws Exception {
+    Map<TopicPartition, OffsetSpec> latest = Map.of(new TopicPartition(EVENTS, 0), OffsetSpec.latest(),
+        new TopicPartition(EVENTS, 1), OffsetSpec.latest());
+    while (true) {
+      long produced = admin.listOffsets(latest).all().get().values().stream()
+          .mapToLong(ListOffsetsResultInfo::offset).sum();
+      long done = admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get()
+          .entrySet().stream().filter(entry -> entry.getKey().topic().equals(EVENTS))
+          .mapToLong(entry -> entry.getValue().offset()).sum();
+      if (done == produced) {
+        return;
+      }
+      Thread.sleep(200);
+    }
   }
 
   /** Final results by window and event type, read until every expected one is there and 2 s more. */

@@ -1,5 +1,9 @@
 package dev.tally.topology;
 
+import dev.tally.topology.internal.ByUser;
+import dev.tally.topology.internal.InternalSerdes;
+import dev.tally.topology.internal.SourcedEvent;
+import dev.tally.topology.internal.Watermark;
 import dev.tally.topology.window.AggregateProcessor;
 import dev.tally.topology.window.LowWatermark;
 import dev.tally.topology.window.MergeProcessor;
@@ -12,6 +16,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -26,6 +31,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.IntegerDeserializer;
 import org.apache.kafka.common.serialization.LongDeserializer;
 
@@ -97,10 +103,7 @@ public final class Handover implements AutoCloseable {
     try {
       int partitions = admin.describeTopics(List.of(events)).allTopicNames().get().get(events)
           .partitions().size();
-      Map<TopicPartition, OffsetAndMetadata> committed = admin
-          .listConsumerGroupOffsets(oldApplicationId(),
-              new ListConsumerGroupOffsetsOptions().requireStable(true))
-          .partitionsToOffsetAndMetadata().get();
+      Map<TopicPartition, OffsetAndMetadata> committed = committed();
       Map<TopicPartition, OffsetSpec> missing = new HashMap<>();
       Map<TopicPartition, Long> start = new TreeMap<>(
           (a, b) -> Integer.compare(a.partition(), b.partition()));
@@ -131,16 +134,46 @@ public final class Handover implements AutoCloseable {
 
   /**
    * The newest event time each input partition has announced to the old generation's aggregating
-   * stage (the maximum over the aggregating partitions): an event of a window at or after the
-   * boundary in here means producers run ahead of the clock.
+   * stage, as far as the events before {@link #startOffsets()} go (call it after that): an event of
+   * a window at or after the boundary in here means producers run ahead of the clock, and the new
+   * generation, starting after it, would never count it.
+   *
+   * <p>The input stage announces such an event in the transaction that commits its offset. So the
+   * announcement is either processed by the aggregating stage (its {@code aggregate-watermarks}
+   * changelog, committed with its offsets on the by-user shuffle) or still waiting on the shuffle,
+   * between those offsets and the shuffle's last stable offset, which is read here too.
    */
   public Map<Integer, Long> lastEventTimes() {
+    String shuffle = oldApplicationId() + "-by-user-repartition";
     Map<Integer, Long> times = new TreeMap<>();
-    readChangelog(AggregateProcessor.WATERMARKS_STORE, (partition, key, value) -> {
-      if (LowWatermark.isLastEventTimeKey(key)) {
-        times.merge(LowWatermark.lastEventTimeKey(key), value, Math::max);
+    try (KafkaConsumer<byte[], ByUser> consumer = new KafkaConsumer<>(consumerProperties,
+        new ByteArrayDeserializer(), InternalSerdes.byUser().deserializer())) {
+      List<TopicPartition> partitions = partitions(shuffle);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+      Map<TopicPartition, OffsetAndMetadata> processed = committed();
+      readChangelog(AggregateProcessor.WATERMARKS_STORE, (partition, key, value) -> {
+        if (LowWatermark.isLastEventTimeKey(key)) {
+          times.merge(LowWatermark.lastEventTimeKey(key), value, Math::max);
+        }
+      });
+      consumer.assign(partitions);
+      for (TopicPartition partition : partitions) {
+        OffsetAndMetadata offset = processed.get(partition);
+        if (offset == null) {
+          consumer.seekToBeginning(List.of(partition));
+        } else {
+          consumer.seek(partition, offset.offset());
+        }
       }
-    });
+      readUpTo(consumer, shuffle, ends, record -> {
+        if (record.value() instanceof Watermark watermark && !watermark.isIdle()) {
+          times.merge(watermark.source(), watermark.timestampMs(), Math::max);
+        } else if (record.value() instanceof SourcedEvent event) {
+          // counted by an instance not yet restarted with the boundary
+          times.merge(event.sourcePartition(), event.timestampMs(), Math::max);
+        }
+      });
+    }
     return times;
   }
 
@@ -204,6 +237,53 @@ public final class Handover implements AutoCloseable {
     }
   }
 
+  /** The old generation's committed offsets, all topics. */
+  private Map<TopicPartition, OffsetAndMetadata> committed() {
+    try {
+      return admin.listConsumerGroupOffsets(oldApplicationId(),
+              new ListConsumerGroupOffsetsOptions().requireStable(true))
+          .partitionsToOffsetAndMetadata().get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot read the offsets of " + oldApplicationId() + ": "
+          + e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private List<TopicPartition> partitions(String topic) {
+    try {
+      return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic)
+          .partitions().stream().map(info -> new TopicPartition(topic, info.partition())).toList();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        throw new IllegalStateException("no topic " + topic + ": is " + oldApplicationId()
+            + " the application.id of the old generation, and has it run?");
+      }
+      throw new IllegalStateException("cannot describe " + topic + ": " + e.getCause().getMessage(),
+          e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /** Polls until every partition's position has reached {@code ends}. */
+  private static <K, V> void readUpTo(KafkaConsumer<K, V> consumer, String topic,
+      Map<TopicPartition, Long> ends, Consumer<ConsumerRecord<K, V>> sink) {
+    long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
+    while (ends.entrySet().stream().anyMatch(end -> consumer.position(end.getKey()) < end.getValue())) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("could not read " + topic + " to its end within "
+            + READ_TIMEOUT.toSeconds() + " s");
+      }
+      for (ConsumerRecord<K, V> record : consumer.poll(Duration.ofMillis(200))) {
+        sink.accept(record);
+      }
+    }
+  }
+
   /** Kafka Streams' name of a store's changelog topic. */
   static String changelog(String applicationId, String store) {
     return applicationId + "-" + store + "-changelog";
@@ -221,39 +301,17 @@ public final class Handover implements AutoCloseable {
    */
   private int readChangelog(String store, Entry sink) {
     String topic = changelog(oldApplicationId(), store);
+    List<TopicPartition> partitions = partitions(topic);
     try (KafkaConsumer<Integer, Long> consumer = new KafkaConsumer<>(consumerProperties,
         new IntegerDeserializer(), new LongDeserializer())) {
-      List<TopicPartition> partitions;
-      try {
-        partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic)
-            .partitions().stream().map(info -> new TopicPartition(topic, info.partition())).toList();
-      } catch (ExecutionException e) {
-        if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-          throw new IllegalStateException("no topic " + topic + ": is " + oldApplicationId()
-              + " the application.id of the old generation, and has it run?");
-        }
-        throw new IllegalStateException("cannot describe " + topic + ": " + e.getCause().getMessage(),
-            e.getCause());
-      }
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-      long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("could not read " + topic + " to its end within "
-              + READ_TIMEOUT.toSeconds() + " s");
+      readUpTo(consumer, topic, consumer.endOffsets(partitions), record -> {
+        if (record.key() != null && record.value() != null) {
+          sink.take(record.partition(), record.key(), record.value());
         }
-        for (ConsumerRecord<Integer, Long> record : consumer.poll(Duration.ofMillis(200))) {
-          if (record.key() != null && record.value() != null) {
-            sink.take(record.partition(), record.key(), record.value());
-          }
-        }
-      }
+      });
       return partitions.size();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
     }
   }
 

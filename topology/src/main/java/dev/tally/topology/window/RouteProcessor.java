@@ -87,6 +87,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     }
     decodedSensor(decoded.format()).record(decoded.events().size());
     long now = context.currentSystemTimeMs();
+    boolean ahead = false;
     for (UserEvent event : decoded.events()) {
       long window = settings.windows().startOf(event.timestampMs());
       if (generation.owns(window)) {
@@ -96,10 +97,13 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
             event.timestampMs()));
       } else {
         skip(window, source, now);
+        ahead |= !generation.isBefore(window);
       }
       clock.observe(event.timestampMs(), now);
     }
-    announce(clock.watermark(now, 0), true);
+    // an event past this generation's last window is announced in the transaction that commits its
+    // offset, so that a hand-over can tell from Kafka alone whether one came before its offsets
+    announce(clock.watermark(now, 0), !ahead);
   }
 
   private void skip(long window, RecordMetadata source, long now) {
