@@ -65,7 +65,7 @@ final class GenerationCommand {
     @Mixin
     OldGeneration old;
 
-    @Option(names = "--lead-seconds", defaultValue = "300",
+    @Option(names = "--lead-seconds", paramLabel = "SECONDS", defaultValue = "300",
         description = "How far ahead T must be: time for the old generation's rolling restart and "
             + "the offsets step (default: ${DEFAULT-VALUE}).")
     long leadSeconds;
@@ -128,7 +128,7 @@ final class GenerationCommand {
         description = "The new generation's application.id (its consumer group).")
     String newApplicationId;
 
-    @Option(names = "--margin-seconds", defaultValue = "30",
+    @Option(names = "--margin-seconds", paramLabel = "SECONDS", defaultValue = "30",
         description = "How long before T this step must run at the latest, for producers whose "
             + "clocks run ahead (default: ${DEFAULT-VALUE}).")
     long marginSeconds;
@@ -179,11 +179,11 @@ final class GenerationCommand {
     @Mixin
     OldGeneration old;
 
-    @Option(names = "--timeout-seconds", defaultValue = "0",
+    @Option(names = "--timeout-seconds", paramLabel = "SECONDS", defaultValue = "0",
         description = "Give up after this long; 0 waits for ever (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
-    @Option(names = "--interval-seconds", defaultValue = "5",
+    @Option(names = "--interval-seconds", paramLabel = "SECONDS", defaultValue = "5",
         description = "How often to check (default: ${DEFAULT-VALUE}).")
     long intervalSeconds;
 
@@ -199,6 +199,11 @@ final class GenerationCommand {
         System.out.println("Waiting until every merging partition of " + oldId + " is past T + grace = "
             + Instant.ofEpochMilli(needed) + " (then the last window before T, "
             + Instant.ofEpochMilli(boundary - config.windows().sizeMs()) + ", is final).");
+        long now = System.currentTimeMillis();
+        if (now < needed) {
+          System.out.println("T + grace is " + (needed - now + 999) / 1_000 + " s away: the old "
+              + "generation cannot be done before then.");
+        }
         while (true) {
           Map<Integer, Long> low = handover.mergeLowWatermarks();
           long behind = low.values().stream().filter(value -> value < needed).count();

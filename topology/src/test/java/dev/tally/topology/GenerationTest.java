@@ -96,6 +96,18 @@ class GenerationTest {
     }
   }
 
+  @Test
+  void theBoundaryIsAWindowStartAtLeastTheLeadAhead() {
+    Windows windows = new Windows(MINUTE, 10_000);
+    assertEquals(W + MINUTE, Handover.boundaryAfter(W + 1, MINUTE - 1, windows));
+    assertEquals(W + MINUTE, Handover.boundaryAfter(W, MINUTE, windows));
+    assertEquals(W + 2 * MINUTE, Handover.boundaryAfter(W + 1, MINUTE, windows));
+    assertEquals(W, Generation.parseBoundary("2016-11-07T08:32:00Z"));
+    assertEquals(W, Generation.parseBoundary(" " + W + " "));
+    Generation generation = new Generation(W, W + MINUTE);
+    assertTrue(generation.owns(W) && !generation.owns(W + MINUTE) && generation.isBefore(W - MINUTE));
+  }
+
   /** The topology with one input and one aggregating partition, and its topics. */
   private static final class Driver implements AutoCloseable {
     final TopologyTestDriver driver;
