@@ -52,12 +52,12 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
   private final TopologySettings settings;
   private final Windows windows;
   private final Set<Bytes> changed = new LinkedHashSet<>();
+  private final ThrottledLog<Boolean> withheldLog = new ThrottledLog<>(10_000);
   private ProcessorContext<MinuteKey, MinuteCount> context;
   private TallyMetrics metrics;
   private Sensor finalized;
   private Sensor finalDelay;
   private Sensor withheld;
-  private final ThrottledLog<Boolean> withheldLog = new ThrottledLog<>(10_000);
   private KeyValueStore<Bytes, byte[]> partials;
   private LowWatermark watermark;
 
@@ -169,8 +169,9 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
         return;
       }
       LOG.warn("Withholding a result of a window another generation owns: its events were counted "
-              + "here before the boundary was set, and are missing from that generation's result. "
-              + "product=[{}] event_type=[{}] window=[{}] count=[{}] final=[{}] generation=[{}]{}",
+              + "here before the boundary was set, and are missing from that generation's result "
+              + "unless it read them too. product=[{}] event_type=[{}] window=[{}] count=[{}] "
+              + "final=[{}] generation=[{}]{}",
           names[0], names[1], Instant.ofEpochMilli(window), count, isFinal, settings.generation(),
           ThrottledLog.leftOut(leftOut));
       return;

@@ -47,10 +47,10 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   private final TopologySettings settings;
   private final Generation generation;
   private final ThrottledLog<Boolean> skippedLog = new ThrottledLog<>(LOG_EVERY_MS);
-  private Sensor skippedBefore;
-  private Sensor skippedAfter;
   private final InputState input;
   private final EventDecoder decoder = new EventDecoder();
+  private Sensor skippedBefore;
+  private Sensor skippedAfter;
   private ProcessorContext<byte[], Routed> context;
   private TallyMetrics metrics;
   private DeadLetters deadLetters;
