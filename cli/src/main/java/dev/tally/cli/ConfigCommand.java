@@ -23,7 +23,7 @@ final class ConfigCommand implements Callable<Integer> {
       case "text" -> TallyConfig.CONFIG.configKeys().values().forEach(key -> System.out.printf(
           "%s%n    %s%n    type: %s, default: %s%s%n%n", key.name, key.documentation,
           key.type.name().toLowerCase(java.util.Locale.ROOT),
-          key.hasDefault() ? key.defaultValue : "(required)",
+          !key.hasDefault() ? "(required)" : "".equals(key.defaultValue) ? "(empty)" : key.defaultValue,
           key.validator == null ? "" : ", valid: " + key.validator));
       default -> {
         System.err.println("unknown --format " + format + ": use text, rst or html");

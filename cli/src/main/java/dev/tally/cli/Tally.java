@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
 @Command(name = "tally", mixinStandardHelpOptions = true, versionProvider = Tally.Version.class,
     description = "Exact per-minute event counts and distinct users, on Kafka Streams.",
     subcommands = {DemoCommand.class, RunCommand.class, ProduceCommand.class, ConfigCommand.class,
-        QueryCommand.class, ThreadsCommand.class, BenchCommand.class, ReliabilityCommand.class,
+        QueryCommand.class, ThreadsCommand.class, GenerationCommand.class, BenchCommand.class,
+        ReliabilityCommand.class,
         CommandLine.HelpCommand.class})
 public final class Tally {
 

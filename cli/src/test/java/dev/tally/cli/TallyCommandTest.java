@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -34,11 +36,14 @@ class TallyCommandTest {
 
   @Test
   void everyCommandHasHelp() {
-    for (String command : List.of("demo", "run", "produce", "config")) {
+    for (String command : List.of("demo", "run", "produce", "config", "generation",
+        "generation plan", "generation offsets", "generation wait")) {
       StringWriter out = new StringWriter();
       CommandLine line = Tally.commandLine();
       line.setOut(new PrintWriter(out));
-      assertEquals(0, line.execute(command, "--help"), command);
+      List<String> args = new ArrayList<>(List.of(command.split(" ")));
+      args.add("--help");
+      assertEquals(0, line.execute(args.toArray(String[]::new)), command);
       assertTrue(out.toString().startsWith("Usage: tally " + command), out.toString());
     }
   }
@@ -66,6 +71,35 @@ class TallyCommandTest {
     line.setErr(new PrintWriter(err));
     assertEquals(1, line.execute("run", "--set", "tally.window.size.ms=1000"));
     assertTrue(err.toString().contains("bootstrap.servers"), err.toString());
+  }
+
+  @Test
+  void generationPlanPicksAWindowStartAndTheLaterStepsNeedIt() {
+    PrintStream original = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    long before = System.currentTimeMillis();
+    try {
+      assertEquals(0, Tally.commandLine().execute("generation", "plan", "-b", "x:1",
+          "--lead-seconds", "120", "--new-application-id", "tally-2"));
+    } finally {
+      System.setOut(original);
+    }
+    String plan = out.toString(StandardCharsets.UTF_8);
+    Matcher boundary = Pattern.compile("Boundary T = (\\d+)")
+        .matcher(plan);
+    assertTrue(boundary.find(), plan);
+    long t = Long.parseLong(boundary.group(1));
+    assertEquals(0, t % 60_000, plan);
+    assertTrue(t >= before + 120_000 && t < System.currentTimeMillis() + 180_000, plan);
+    assertTrue(plan.contains("tally.generation.until=" + t) && plan.contains("tally.generation.from=" + t)
+        && plan.contains("application.id=tally-2"), plan);
+
+    StringWriter err = new StringWriter();
+    CommandLine line = Tally.commandLine();
+    line.setErr(new PrintWriter(err));
+    assertEquals(1, line.execute("generation", "offsets", "-b", "x:1", "--new-application-id", "t2"));
+    assertTrue(err.toString().contains("tally.generation.until is not set"), err.toString());
   }
 
   @Test

@@ -33,7 +33,7 @@ public final class DeadLetters {
 
   private final ProcessorContext<byte[], ? super Routed> context;
   private final TallyMetrics metrics;
-  private final Map<BadInputReason, long[]> logState = new EnumMap<>(BadInputReason.class);
+  private final ThrottledLog<BadInputReason> logged = new ThrottledLog<>(LOG_EVERY_MS);
   private final Map<BadInputReason, Sensor> byReason = new EnumMap<>(BadInputReason.class);
 
   public DeadLetters(ProcessorContext<byte[], ? super Routed> context, TallyMetrics metrics) {
@@ -60,17 +60,13 @@ public final class DeadLetters {
   }
 
   private void log(DeadLetter letter, long now) {
-    long[] state = logState.computeIfAbsent(letter.reason(), r -> new long[] {Long.MIN_VALUE, 0});
-    if (now - state[0] < LOG_EVERY_MS) {
-      state[1]++;
-      return;
+    long leftOut = logged.admit(letter.reason(), now);
+    if (leftOut >= 0) {
+      LOG.warn("Sending record to the dead-letter topic. reason=[{}] message=[{}] topic=[{}] "
+              + "partition=[{}] offset=[{}]{}", letter.reason().code(), letter.message(),
+          letter.sourceTopic(), letter.sourcePartition(), letter.sourceOffset(),
+          ThrottledLog.leftOut(leftOut));
     }
-    LOG.warn("Sending record to the dead-letter topic. reason=[{}] message=[{}] topic=[{}] "
-            + "partition=[{}] offset=[{}]{}", letter.reason().code(), letter.message(),
-        letter.sourceTopic(), letter.sourcePartition(), letter.sourceOffset(),
-        state[1] == 0 ? "" : " (" + state[1] + " more of this reason since the last such line)");
-    state[0] = now;
-    state[1] = 0;
   }
 
   private static byte[] utf8(String value) {

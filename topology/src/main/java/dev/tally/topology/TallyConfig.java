@@ -1,12 +1,16 @@
 package dev.tally.topology;
 
+import dev.tally.topology.window.Generation;
 import dev.tally.topology.window.Windows;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -44,6 +48,8 @@ public final class TallyConfig extends AbstractConfig {
   public static final String WATERMARK_INTERVAL_MS = "tally.watermark.interval.ms";
   public static final String ADMIN_PORT = "tally.admin.port";
   public static final String ADMIN_HOST = "tally.admin.host";
+  public static final String GENERATION_FROM = "tally.generation.from";
+  public static final String GENERATION_UNTIL = "tally.generation.until";
 
   /** {@code TALLY_*} variables that are not settings (the launcher's own). */
   private static final java.util.Set<String> IGNORED_VARIABLES = java.util.Set.of("TALLY_LOG_LEVEL",
@@ -53,6 +59,7 @@ public final class TallyConfig extends AbstractConfig {
   private static final String WINDOWS = "Windows";
   private static final String KAFKA = "Kafka";
   private static final String ADMIN = "Admin";
+  private static final String GENERATION = "Generation";
 
   /** The documented keys, with types, defaults and validators. */
   public static final ConfigDef CONFIG = new ConfigDef()
@@ -107,10 +114,63 @@ public final class TallyConfig extends AbstractConfig {
               + "free one, -1 turns it off.", ADMIN, 1, ConfigDef.Width.SHORT, "Admin port")
       .define(ADMIN_HOST, Type.STRING, "0.0.0.0", new ConfigDef.NonEmptyString(), Importance.LOW,
           "Address the admin HTTP server binds to.", ADMIN, 2, ConfigDef.Width.MEDIUM,
-          "Admin address");
+          "Admin address")
+      .define(GENERATION_FROM, Type.STRING, "", new BoundaryValidator(), Importance.LOW,
+          "First window this application generation counts (a window start: epoch ms or ISO-8601 "
+              + "instant); events of earlier windows are skipped, counted in a metric, not "
+              + "dead-lettered. Empty: no bound. Set on a new generation that takes over from an "
+              + "old one (tally generation).", GENERATION, 1, ConfigDef.Width.MEDIUM,
+          "Generation from")
+      .define(GENERATION_UNTIL, Type.STRING, "", new BoundaryValidator(), Importance.LOW,
+          "First window this application generation no longer counts (a window start: epoch ms "
+              + "or ISO-8601 instant); events of that and later windows are skipped, counted in a "
+              + "metric, not dead-lettered. Empty: no bound. Set on the old generation before a new "
+              + "one takes over (tally generation).", GENERATION, 2, ConfigDef.Width.MEDIUM,
+          "Generation until");
 
   public TallyConfig(Map<?, ?> values) {
     super(CONFIG, values, false);
+    validate();
+  }
+
+  /** The rules between keys, every broken one reported at once, each with its key. */
+  private void validate() {
+    List<String> problems = new ArrayList<>();
+    long size = getLong(WINDOW_SIZE_MS);
+    Long from = boundary(GENERATION_FROM);
+    Long until = boundary(GENERATION_UNTIL);
+    for (String key : List.of(GENERATION_FROM, GENERATION_UNTIL)) {
+      Long value = boundary(key);
+      if (value != null && Math.floorMod(value, size) != 0) {
+        long before = Math.floorDiv(value, size) * size;
+        problems.add("Invalid value " + getString(key) + " for configuration " + key + ": must be a "
+            + "window start, a multiple of " + WINDOW_SIZE_MS + " (" + size + "), such as " + before
+            + " (" + Instant.ofEpochMilli(before) + ") or " + (before + size) + " ("
+            + Instant.ofEpochMilli(before + size) + ")");
+      }
+    }
+    if (from != null && until != null && from >= until) {
+      problems.add("Invalid value " + getString(GENERATION_UNTIL) + " for configuration "
+          + GENERATION_UNTIL + ": must be after " + GENERATION_FROM + " (" + getString(GENERATION_FROM)
+          + ")");
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(String.join("; ", problems));
+    }
+  }
+
+  /** A generation bound in epoch ms, or {@code null} when not set. */
+  private Long boundary(String key) {
+    String text = getString(key);
+    return text.isBlank() ? null : Generation.parseBoundary(text);
+  }
+
+  /** The windows this application generation owns. */
+  public Generation generation() {
+    Long from = boundary(GENERATION_FROM);
+    Long until = boundary(GENERATION_UNTIL);
+    return new Generation(from == null ? Long.MIN_VALUE : from,
+        until == null ? Long.MAX_VALUE : until);
   }
 
   /**
@@ -163,7 +223,8 @@ public final class TallyConfig extends AbstractConfig {
   public TopologySettings topologySettings(int inputPartitions) {
     return new TopologySettings(getString(EVENTS_TOPIC), getString(RESULTS_TOPIC),
         getString(DEAD_LETTER_TOPIC), windows(), getLong(IDLE_TIMEOUT_MS), getLong(LIVE_INTERVAL_MS),
-        getLong(WATERMARK_INTERVAL_MS), inputPartitions, getInt(AGGREGATION_PARTITIONS));
+        getLong(WATERMARK_INTERVAL_MS), inputPartitions, getInt(AGGREGATION_PARTITIONS),
+        generation());
   }
 
   /**
@@ -188,6 +249,27 @@ public final class TallyConfig extends AbstractConfig {
     properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG,
         String.join(",", getList(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)));
     return properties;
+  }
+
+  /** A generation bound: empty, epoch milliseconds or an ISO-8601 instant. */
+  private static final class BoundaryValidator implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      String text = (String) value;
+      if (text == null || text.isBlank()) {
+        return;
+      }
+      try {
+        Generation.parseBoundary(text);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(name, value, e.getMessage());
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "empty, epoch ms or ISO-8601 instant (a window start)";
+    }
   }
 
   /** The replication factor: -1 (broker default) or at least 1. */

@@ -20,7 +20,11 @@ import org.apache.kafka.streams.processor.api.ProcessingContext;
  *   <li>{@code dead-letter-records-total} (tag {@code reason}): records sent to the dead-letter topic;
  *   <li>{@code windows-finalized-total}: final results emitted;
  *   <li>{@code final-emit-delay-ms-avg} and {@code -max}: wall-clock time from a window's end to its
- *       final result (live traffic: about the grace period; a backfill: the data's age).
+ *       final result (live traffic: about the grace period; a backfill: the data's age);
+ *   <li>{@code generation-skipped-total} (tag {@code side}: {@code before}, {@code after}): events of
+ *       windows another application generation owns ({@code tally.generation.from}/{@code until});
+ *   <li>{@code generation-results-withheld-total}: results of such windows not emitted (counted before
+ *       the boundary was set: their events are lost to both generations, see the README).
  * </ul>
  */
 public final class TallyMetrics {
@@ -30,6 +34,8 @@ public final class TallyMetrics {
   public static final String DEAD_LETTERS = "dead-letter-records-total";
   public static final String WINDOWS_FINALIZED = "windows-finalized-total";
   public static final String FINAL_DELAY = "final-emit-delay-ms";
+  public static final String GENERATION_SKIPPED = "generation-skipped-total";
+  public static final String RESULTS_WITHHELD = "generation-results-withheld-total";
 
   private final ProcessingContext context;
   private final Map<String, Sensor> sensors = new HashMap<>();

@@ -1,5 +1,6 @@
 package dev.tally.topology;
 
+import dev.tally.topology.window.Generation;
 import dev.tally.topology.window.Windows;
 import java.util.Objects;
 
@@ -16,16 +17,27 @@ import java.util.Objects;
  * @param watermarkIntervalMs how often input partitions announce their clock, at most
  * @param inputPartitions partitions of the events topic (more are learnt at runtime if it grows)
  * @param aggregationPartitions partitions of the two internal shuffle topics: the aggregation's parallelism
+ * @param generation the windows this application generation counts and emits; events of other
+ *     windows are skipped
  */
 public record TopologySettings(String eventsTopic, String resultsTopic, String deadLetterTopic,
     Windows windows, long idleTimeoutMs, long liveIntervalMs, long watermarkIntervalMs,
-    int inputPartitions, int aggregationPartitions) {
+    int inputPartitions, int aggregationPartitions, Generation generation) {
+
+  /** Settings of the one generation that owns every window. */
+  public TopologySettings(String eventsTopic, String resultsTopic, String deadLetterTopic,
+      Windows windows, long idleTimeoutMs, long liveIntervalMs, long watermarkIntervalMs,
+      int inputPartitions, int aggregationPartitions) {
+    this(eventsTopic, resultsTopic, deadLetterTopic, windows, idleTimeoutMs, liveIntervalMs,
+        watermarkIntervalMs, inputPartitions, aggregationPartitions, Generation.UNBOUNDED);
+  }
 
   public TopologySettings {
     Objects.requireNonNull(eventsTopic, "eventsTopic");
     Objects.requireNonNull(resultsTopic, "resultsTopic");
     Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
     Objects.requireNonNull(windows, "windows");
+    Objects.requireNonNull(generation, "generation");
     if (inputPartitions < 1 || aggregationPartitions < 1) {
       throw new IllegalArgumentException("partition counts must be positive");
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tally.topology.window.Generation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,6 +65,33 @@ class TallyConfigTest {
     ConfigException notANumber = assertThrows(ConfigException.class, () -> new TallyConfig(
         Map.of("bootstrap.servers", "x:1", TallyConfig.AGGREGATION_PARTITIONS, "many")));
     assertTrue(notANumber.getMessage().contains(TallyConfig.AGGREGATION_PARTITIONS));
+  }
+
+  @Test
+  void generationBoundsAreWindowStartsInEitherNotation() {
+    assertEquals(Generation.UNBOUNDED, new TallyConfig(Map.of("bootstrap.servers", "x:1")).generation());
+    TallyConfig config = new TallyConfig(Map.of("bootstrap.servers", "x:1",
+        TallyConfig.GENERATION_FROM, "1764579600000",
+        TallyConfig.GENERATION_UNTIL, "2025-12-01T10:00:00Z"));
+    assertEquals(new Generation(1764579600000L, 1764583200000L), config.generation());
+    assertEquals(config.generation(), config.topologySettings(4).generation());
+
+    ConfigException unaligned = assertThrows(ConfigException.class, () -> new TallyConfig(Map.of(
+        "bootstrap.servers", "x:1", TallyConfig.GENERATION_UNTIL, "1764579630000")));
+    assertTrue(unaligned.getMessage().contains(TallyConfig.GENERATION_UNTIL)
+        && unaligned.getMessage().contains("multiple of " + TallyConfig.WINDOW_SIZE_MS)
+        && unaligned.getMessage().contains("1764579600000"), unaligned.getMessage());
+
+    ConfigException empty = assertThrows(ConfigException.class, () -> new TallyConfig(Map.of(
+        "bootstrap.servers", "x:1", TallyConfig.GENERATION_FROM, "1764583200000",
+        TallyConfig.GENERATION_UNTIL, "1764579600000")));
+    assertTrue(empty.getMessage().contains("must be after " + TallyConfig.GENERATION_FROM),
+        empty.getMessage());
+
+    ConfigException garbled = assertThrows(ConfigException.class, () -> new TallyConfig(Map.of(
+        "bootstrap.servers", "x:1", TallyConfig.GENERATION_FROM, "tomorrow")));
+    assertTrue(garbled.getMessage().contains(TallyConfig.GENERATION_FROM)
+        && garbled.getMessage().contains("ISO-8601"), garbled.getMessage());
   }
 
   @Test

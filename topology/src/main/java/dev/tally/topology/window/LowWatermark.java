@@ -22,7 +22,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 public final class LowWatermark {
 
   /** Store key of the low watermark itself. */
-  static final int LOW = -1;
+  public static final int LOW = -1;
   private static final long UNKNOWN = Long.MIN_VALUE;
   /** An upstream partition that has only ever been idle: left out of the minimum. */
   private static final long IDLE_ONLY = Long.MAX_VALUE;
@@ -58,6 +58,16 @@ public final class LowWatermark {
     }
   }
 
+  /** Store key of upstream partition {@code source}'s last event-time watermark. */
+  public static int lastEventTimeKey(int source) {
+    return -2 - source;
+  }
+
+  /** True for the store keys of {@link #lastEventTimeKey last event-time watermarks}. */
+  public static boolean isLastEventTimeKey(int key) {
+    return key <= -2;
+  }
+
   /** The current low watermark, or {@link Long#MIN_VALUE} while unknown. */
   public long current() {
     return low;
@@ -86,7 +96,7 @@ public final class LowWatermark {
       next = watermark.timestampMs();
       if (next > lastEventTime[source]) {
         lastEventTime[source] = next;
-        store.put(-2 - source, next);
+        store.put(lastEventTimeKey(source), next);
       }
       if (previous != UNKNOWN && previous != IDLE_ONLY && next <= previous) {
         return null;

@@ -3,6 +3,7 @@ package dev.tally.topology.window;
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteKey;
 import dev.tally.topology.TallyMetrics;
+import dev.tally.topology.ThrottledLog;
 import dev.tally.topology.TopologySettings;
 import dev.tally.topology.internal.BySeries;
 import dev.tally.topology.internal.Partial;
@@ -33,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * (window, series). A window is final once every aggregating partition's watermark has passed its end
  * plus grace: then exactly one final result goes out and the window is forgotten. Changed open windows
  * go out as live updates at most every {@code liveIntervalMs}.
+ *
+ * <p>Only windows of this application's {@link Generation} are emitted: the input stage already skips
+ * the others' events, but state counted before the boundary was set may hold some, and another
+ * generation emits those windows. They are withheld, counted and logged.
  */
 public final class MergeProcessor implements Processor<byte[], BySeries, MinuteKey, MinuteCount> {
 
@@ -47,10 +52,12 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
   private final TopologySettings settings;
   private final Windows windows;
   private final Set<Bytes> changed = new LinkedHashSet<>();
+  private final ThrottledLog<Boolean> withheldLog = new ThrottledLog<>(10_000);
   private ProcessorContext<MinuteKey, MinuteCount> context;
   private TallyMetrics metrics;
   private Sensor finalized;
   private Sensor finalDelay;
+  private Sensor withheld;
   private KeyValueStore<Bytes, byte[]> partials;
   private LowWatermark watermark;
 
@@ -65,6 +72,7 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
     this.metrics = new TallyMetrics(context);
     this.finalized = metrics.counter(TallyMetrics.WINDOWS_FINALIZED, null, null);
     this.finalDelay = metrics.averageAndMax(TallyMetrics.FINAL_DELAY);
+    this.withheld = metrics.counter(TallyMetrics.RESULTS_WITHHELD, null, null);
     this.partials = context.getStateStore(PARTIALS_STORE);
     this.watermark = new LowWatermark(context.getStateStore(WATERMARKS_STORE),
         settings.aggregationPartitions());
@@ -154,6 +162,20 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
   private void emit(Bytes windowSeries, long count, long unique, boolean isFinal) {
     long window = StoreKeys.windowOf(windowSeries);
     String[] names = StoreKeys.productAndEventType(StoreKeys.seriesOf(windowSeries));
+    if (!settings.generation().owns(window)) {
+      withheld.record(1);
+      long leftOut = withheldLog.admit(isFinal, context.currentSystemTimeMs());
+      if (leftOut < 0) {
+        return;
+      }
+      LOG.warn("Withholding a result of a window another generation owns: its events were counted "
+              + "here before the boundary was set, and are missing from that generation's result "
+              + "unless it read them too. product=[{}] event_type=[{}] window=[{}] count=[{}] "
+              + "final=[{}] generation=[{}]{}",
+          names[0], names[1], Instant.ofEpochMilli(window), count, isFinal, settings.generation(),
+          ThrottledLog.leftOut(leftOut));
+      return;
+    }
     long now = context.currentSystemTimeMs();
     MinuteKey key = new MinuteKey(names[0], names[1], Instant.ofEpochMilli(window));
     MinuteCount value = new MinuteCount(names[0], names[1], Instant.ofEpochMilli(window),

@@ -7,6 +7,7 @@ import dev.tally.decode.Rejection;
 import dev.tally.decode.UserEvent;
 import dev.tally.topology.DeadLetters;
 import dev.tally.topology.TallyMetrics;
+import dev.tally.topology.ThrottledLog;
 import dev.tally.topology.TopologySettings;
 import dev.tally.topology.internal.DeadLetter;
 import dev.tally.topology.internal.Routed;
@@ -14,6 +15,7 @@ import dev.tally.topology.internal.SourcedEvent;
 import dev.tally.topology.internal.Watermark;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import org.apache.kafka.common.metrics.Sensor;
@@ -22,6 +24,8 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Stage 1, one task per input partition: decodes each record, sends what cannot be decoded to the
@@ -30,12 +34,23 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * {@link Watermark}: right away when it makes another window closable, and at most every
  * {@code watermarkIntervalMs} otherwise (which is also how an idle partition's clock moves on).
  * Stateless, so that growing the events topic does not break it.
+ *
+ * <p>Events of windows outside this application's {@link Generation} are skipped (counted, logged,
+ * not dead-lettered: another generation counts them), but still move the clock, since the windows
+ * this generation does own must close while the traffic has moved on past its last one.
  */
 public final class RouteProcessor implements Processor<byte[], byte[], byte[], Routed> {
 
+  private static final Logger LOG = LoggerFactory.getLogger(RouteProcessor.class);
+  private static final long LOG_EVERY_MS = 10_000;
+
   private final TopologySettings settings;
+  private final Generation generation;
+  private final ThrottledLog<Boolean> skippedLog = new ThrottledLog<>(LOG_EVERY_MS);
   private final InputState input;
   private final EventDecoder decoder = new EventDecoder();
+  private Sensor skippedBefore;
+  private Sensor skippedAfter;
   private ProcessorContext<byte[], Routed> context;
   private TallyMetrics metrics;
   private DeadLetters deadLetters;
@@ -45,6 +60,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
 
   public RouteProcessor(TopologySettings settings, InputState input) {
     this.settings = settings;
+    this.generation = settings.generation();
     this.input = input;
   }
 
@@ -71,14 +87,45 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     }
     decodedSensor(decoded.format()).record(decoded.events().size());
     long now = context.currentSystemTimeMs();
+    boolean ahead = false;
     for (UserEvent event : decoded.events()) {
-      SourcedEvent sourced = new SourcedEvent(event.product(), event.eventType(), event.username(),
-          event.timestampNs(), source.partition(), source.offset());
-      context.forward(new Record<>(event.username().getBytes(StandardCharsets.UTF_8), sourced,
-          event.timestampMs()));
+      long window = settings.windows().startOf(event.timestampMs());
+      if (generation.owns(window)) {
+        SourcedEvent sourced = new SourcedEvent(event.product(), event.eventType(), event.username(),
+            event.timestampNs(), source.partition(), source.offset());
+        context.forward(new Record<>(event.username().getBytes(StandardCharsets.UTF_8), sourced,
+            event.timestampMs()));
+      } else {
+        skip(window, source, now);
+        ahead |= !generation.isBefore(window);
+      }
       clock.observe(event.timestampMs(), now);
     }
-    announce(clock.watermark(now, 0), true);
+    // an event past this generation's last window is announced in the transaction that commits its
+    // offset, so that a hand-over can tell from Kafka alone whether one came before its offsets
+    announce(clock.watermark(now, 0), !ahead);
+  }
+
+  private void skip(long window, RecordMetadata source, long now) {
+    boolean before = generation.isBefore(window);
+    if (before) {
+      if (skippedBefore == null) {
+        skippedBefore = metrics.counter(TallyMetrics.GENERATION_SKIPPED, "side", "before");
+      }
+      skippedBefore.record(1);
+    } else {
+      if (skippedAfter == null) {
+        skippedAfter = metrics.counter(TallyMetrics.GENERATION_SKIPPED, "side", "after");
+      }
+      skippedAfter.record(1);
+    }
+    long leftOut = skippedLog.admit(before, now);
+    if (leftOut >= 0) {
+      LOG.info("Skipping event of a window another generation owns. side=[{}] window=[{}] "
+              + "generation=[{}] topic=[{}] partition=[{}] offset=[{}]{}", before ? "before" : "after",
+          Instant.ofEpochMilli(window), generation, source.topic(), source.partition(),
+          source.offset(), ThrottledLog.leftOut(leftOut));
+    }
   }
 
   private Sensor decodedSensor(InputFormat format) {
