@@ -12,7 +12,10 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.slf4j.Logger;
@@ -33,12 +36,16 @@ public final class TallyApp implements AutoCloseable {
   /** Open until Kafka Streams has stopped (ERROR or NOT_RUNNING). */
   private final CountDownLatch stopped;
 
+  /** Leave the group on close, so the rest take the tasks over at once; a static member stays. */
+  private final CloseOptions closeOptions;
+
   private TallyApp(KafkaStreams streams, InputWatcher input, AdminServer admin,
-      CountDownLatch stopped) {
+      CountDownLatch stopped, CloseOptions closeOptions) {
     this.streams = streams;
     this.input = input;
     this.admin = admin;
     this.stopped = stopped;
+    this.closeOptions = closeOptions;
   }
 
   /** Checks or creates the topics, then starts processing; returns at once. */
@@ -76,7 +83,12 @@ public final class TallyApp implements AutoCloseable {
     }
     streams.start();
     input.watch(streams);
-    return new TallyApp(streams, input, admin, stopped);
+    boolean staticMember = streamsProperties.containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)
+        || streamsProperties.containsKey(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG));
+    CloseOptions closeOptions = CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(
+        staticMember ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
+            : CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
+    return new TallyApp(streams, input, admin, stopped, closeOptions);
   }
 
   /**
@@ -152,10 +164,14 @@ public final class TallyApp implements AutoCloseable {
     }
   }
 
-  /** Stops cleanly: commits, closes the state stores and leaves the group. */
+  /**
+   * Stops cleanly: commits, closes the state stores and leaves the group, so that the other instances
+   * take its tasks over at once instead of after {@code session.timeout.ms}. A static member
+   * ({@code group.instance.id} set) stays in the group, to come back without a rebalance.
+   */
   @Override
   public void close() {
-    streams.close(Duration.ofSeconds(30));
+    streams.close(closeOptions);
     input.close();
     if (admin != null) {
       admin.close();

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Tally as an operating-system process ({@link TallyApp#main}, which {@code tally run} shares through
- * {@link TallyApp#runUntilStopped}): it joins its group, and SIGTERM stops it cleanly.
+ * {@link TallyApp#runUntilStopped}): it joins its group, and SIGTERM stops it cleanly and leaves the
+ * group.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class TallyAppProcessTest {
@@ -50,6 +51,9 @@ class TallyAppProcessTest {
       String log = tally.logTail();
       assertTrue(log.contains("PENDING_SHUTDOWN -> NOT_RUNNING"), "no clean close in the log:\n" + log);
       assertFalse(log.contains("ERROR"), "errors in the log:\n" + log);
+      // it left the group: the others need not wait session.timeout.ms to take its tasks over
+      assertEquals(List.of(), admin.describeConsumerGroups(List.of("process-test")).all().get()
+          .get("process-test").members());
     }
   }
 
