@@ -53,9 +53,15 @@ final class ConnectRebuildTest {
       try (Admin topics = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
         topics.createTopics(List.of(new NewTopic(Minutes.TOPIC, 2, (short) 1))).all().get();
       }
+      // the minutes once: the wall clock may pass a minute boundary during the test
+      long thisMinute = minuteAgo(0);
+      long[] minutesAgo = new long[5];
+      for (int m = 0; m < minutesAgo.length; m++) {
+        minutesAgo[m] = thisMinute - m * 60_000L;
+      }
       List<MinuteCount> counts = new ArrayList<>();
       for (int m = 4; m >= 1; m--) {
-        long ws = minuteAgo(m);
+        long ws = minutesAgo[m];
         counts.add(live("live", "rails-5xx", ws, m, 1, 20));
         counts.add(fin("live", "rails-5xx", ws, m + 1, 1));
         counts.add(fin("automate", "browser_error", ws, 2 * m, m));
@@ -69,12 +75,12 @@ final class ConnectRebuildTest {
         worker.createConnector(NAME, config);
         // 2 series x 4 minutes, 2 indexes, the catalog, 2 rankings x 4 minutes
         await(() -> MirrorSnapshot.of(List.of(admin), "tally:").size() == 8 + 2 + 1 + 8
-            && "5".equals(admin.hget("tally:minute:{live:rails-5xx}:" + minuteAgo(4), "count"))
-            && "3".equals(admin.hget("tally:minute:{live:rails-5xx}:" + minuteAgo(2), "count")),
+            && "5".equals(admin.hget("tally:minute:{live:rails-5xx}:" + minutesAgo[4], "count"))
+            && "3".equals(admin.hget("tally:minute:{live:rails-5xx}:" + minutesAgo[2], "count")),
             () -> MirrorSnapshot.of(List.of(admin), "tally:").toString());
         Map<String, String> before = MirrorSnapshot.of(List.of(admin), "tally:");
         // the late live updates lost to the finals
-        assertEquals("1", admin.hget("tally:minute:{live:rails-5xx}:" + minuteAgo(1), "is_final"));
+        assertEquals("1", admin.hget("tally:minute:{live:rails-5xx}:" + minutesAgo[1], "is_final"));
 
         ConsumerRecord<byte[], byte[]> dead = deadLetter(kafka);
         assertEquals("not a MinuteCount", new String(dead.value(), StandardCharsets.UTF_8));
