@@ -99,7 +99,20 @@ public final class ConnectWorker implements AutoCloseable {
     while (!connectorState(name).equals("STOPPED")) {
       sleepUntil(deadline, "connector " + name + " did not stop: " + connectorStatus(name));
     }
-    send("DELETE", "/connectors/" + encode(name) + "/offsets", null);
+    // STOPPED is the connector's state; its sink tasks may still be stopping, and until they have
+    // left the group the worker refuses the reset (500, "can be safely retried")
+    while (true) {
+      try {
+        send("DELETE", "/connectors/" + encode(name) + "/offsets", null);
+        break;
+      } catch (IllegalArgumentException refused) {
+        if (!refused.getMessage().contains("safely retried")) {
+          throw refused;
+        }
+        sleepUntil(deadline, "the offsets of connector " + name + " could not be reset: "
+            + refused.getMessage());
+      }
+    }
     send("PUT", "/connectors/" + encode(name) + "/resume", null);
     awaitRunning(name);
   }

@@ -52,7 +52,9 @@ final class ReliabilityReport {
           .append(" | ").append(v.unexpectedLetters())
           .append(" | ").append(result.crashes())
           .append(" | ").append(failover(result.failoverMs()))
-          .append(" | ").append(v.exact() && result.crashes() == 0 ? "exact" : "**FAILED**")
+          .append(" | ").append(result.passed() ? "exact"
+              : "**FAILED**" + (result.faultErrors().isEmpty() ? "" : " (a fault failed: "
+                  + result.faultErrors().get(0).replace('|', '/') + ")"))
           .append(" |\n");
     }
     md.append("\n## Totals\n\n");

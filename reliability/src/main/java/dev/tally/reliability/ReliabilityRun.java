@@ -50,8 +50,13 @@ public final class ReliabilityRun {
 
   /** What one run did and found. */
   public record Result(Scenario scenario, Verdict verdict, Map<Fault, Integer> faultsInjected,
-      List<Long> failoverMs, int crashes, long eventsCounted, long recordsSent, long sendsFailed,
-      long resultRecords, Duration took) {
+      List<String> faultErrors, List<Long> failoverMs, int crashes, long eventsCounted,
+      long recordsSent, long sendsFailed, long resultRecords, Duration took) {
+
+    /** Every output exact, every fault carried out, no instance died by itself. */
+    public boolean passed() {
+      return verdict.exact() && faultErrors.isEmpty() && crashes == 0;
+    }
   }
 
   static final String APPLICATION_ID = "tally-ha";
@@ -69,6 +74,7 @@ public final class ReliabilityRun {
   private final Random random;
   private final Map<Fault, Integer> injected = Collections.synchronizedMap(new EnumMap<>(Fault.class));
   private final List<Long> failovers = Collections.synchronizedList(new ArrayList<>());
+  private final List<String> faultErrors = Collections.synchronizedList(new ArrayList<>());
   private final long startNanos = System.nanoTime();
   private final Object instanceFaults = new Object();
   private final Object brokerFaults = new Object();
@@ -124,7 +130,8 @@ public final class ReliabilityRun {
         instances.checkForCrashes();
         instances.crashReports().forEach(report -> say("CRASH: " + report));
         verdict.examples().forEach(problem -> say("MISMATCH: " + problem));
-        return new Result(scenario, verdict, Map.copyOf(injected), List.copyOf(failovers),
+        return new Result(scenario, verdict, Map.copyOf(injected), List.copyOf(faultErrors),
+            List.copyOf(failovers),
             instances.crashes(), reference.events(), traffic.sent(), traffic.failed(),
             watcher.records(), Duration.ofNanos(System.nanoTime() - startNanos));
       }
@@ -278,8 +285,8 @@ public final class ReliabilityRun {
         }
       }
     } catch (Exception e) {
-      say("fault " + fault + " failed: " + e);
-      throw new IllegalStateException("fault " + fault + " failed", e);
+      say("FAULT " + fault + " FAILED: " + e);
+      faultErrors.add(fault + ": " + e);
     }
   }
 

@@ -30,6 +30,7 @@ class QuickReliabilityTest {
     Verdict verdict = result.verdict();
 
     assertEquals(Map.of(Fault.INSTANCE_KILL, 1, Fault.REDIS_OUTAGE, 1), result.faultsInjected());
+    assertEquals(List.of(), result.faultErrors(), "faults that could not be carried out");
     assertTrue(verdict.windowsChecked() >= 40, "too few windows to be a test: " + verdict.windowsChecked());
     assertTrue(verdict.poisonSent() > 0 && verdict.lateSent() > 0,
         "no poison or no late events sent: " + verdict);
@@ -41,6 +42,7 @@ class QuickReliabilityTest {
     assertEquals(verdict.lateSent(), verdict.lateRouted());
     assertTrue(verdict.exact(), verdict::toString);
     assertEquals(0, result.crashes(), "Tally instances that died on their own");
+    assertTrue(result.passed());
     assertEquals(1, result.failoverMs().size());
     assertTrue(result.failoverMs().get(0) > 0, "the fail-over never finished");
   }
