@@ -20,6 +20,7 @@ import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
 import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.internals.CacheFlushListener;
 import org.apache.kafka.streams.state.internals.CachedStateStore;
 
 /**
@@ -220,8 +221,7 @@ public final class AggregateStore implements StateStore, CachedStateStore<Bytes,
   }
 
   @Override
-  public boolean setFlushListener(org.apache.kafka.streams.state.internals.CacheFlushListener<Bytes,
-      byte[]> listener, boolean sendOldValues) {
+  public boolean setFlushListener(CacheFlushListener<Bytes, byte[]> listener, boolean sendOldValues) {
     return false;
   }
 
