@@ -614,6 +614,12 @@ public final class BenchCommand implements Callable<Integer> {
     return values[values.length / 2];
   }
 
+  /** The command line's arguments after {@code bench}, run as a subcommand of {@code tally} or alone. */
+  private List<String> ownArguments() {
+    List<String> args = spec.commandLine().getParseResult().originalArgs();
+    return !args.isEmpty() && args.get(0).equals(spec.name()) ? args.subList(1, args.size()) : args;
+  }
+
   private String markdown(String table) throws IOException {
     return "# Benchmarks\n\n"
         + "Written by `./tally bench`; do not edit by hand.\n\n"
@@ -624,8 +630,7 @@ public final class BenchCommand implements Callable<Integer> {
         + String.format("- backlog: %,d Avro events, %d partitions, %d series (%s), %d users per "
             + "series, %d minutes of event time, 1-minute windows, grace 10 s%n", events, partitions,
             series, skew, users, minutes)
-        + "- command: `./tally bench " + String.join(" ", spec.commandLine().getParseResult()
-            .originalArgs()) + "`\n"
+        + "- command: `./tally bench " + String.join(" ", ownArguments()) + "`\n"
         + "- one in-process KRaft broker in the same JVM; runs: " + runs + " (the first meets a cold "
         + "JIT: take the medians); the machine's cores may be shared with other work\n"
         + "- timing: from start to the last final result (Tally, naive) or the last record read "
