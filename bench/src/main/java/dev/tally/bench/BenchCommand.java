@@ -8,8 +8,12 @@ import dev.tally.schema.MinuteKey;
 import dev.tally.topology.ResultSerdes;
 import dev.tally.topology.TallyApp;
 import dev.tally.topology.TallyConfig;
+import dev.tally.topology.window.AggregateProcessor;
+import dev.tally.topology.window.AggregateStore;
+import dev.tally.topology.window.StoreKeys;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,38 +29,49 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ReplicaInfo;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Catch-up throughput on a preloaded backlog, in one run: a plain consumer decoding the topic (the
- * ceiling), Tally with each thread count, and the naive Kafka Streams job, each with the number of
- * events it counted. Runs on an in-process broker in this JVM; writes a Markdown table.
+ * ceiling), Tally with each thread count (and with other settings, {@code --variant}), and the naive
+ * Kafka Streams job, each with the number of events it counted; then the distinct-user state's
+ * changelog and heap per (window, series, user) entry, the process's RSS, and the latency of final
+ * results under a steady producer. Runs on an in-process broker in this JVM; writes Markdown tables.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Preloads a backlog of Avro events into an in-process broker, then times a plain "
         + "consumer, Tally and a naive Kafka Streams job catching up on it, and prints (and writes) "
-        + "a table of events/s, ratios to the plain consumer, and events counted.")
+        + "a table of events/s, ratios to the plain consumer, and events counted; then the state's "
+        + "size, and the latency of final results under steady traffic.")
 public final class BenchCommand implements Callable<Integer> {
 
   private static final long WINDOW_MS = 60_000;
   private static final long GRACE_MS = 10_000;
   private static final String FLUSH_SERIES = "bench-flush";
   private static final Duration NO_PROGRESS = Duration.ofSeconds(180);
+  private static final long LATENCY_WINDOW_MS = 5_000;
+  private static final long LATENCY_GRACE_MS = 1_000;
 
   @Option(names = "--events", defaultValue = "2000000", description = "Events to preload (default ${DEFAULT-VALUE}).")
   int events;
@@ -85,13 +101,30 @@ public final class BenchCommand implements Callable<Integer> {
       description = "A Tally or Kafka Streams setting for the Tally runs, e.g. commit.interval.ms=1000.")
   Map<String, String> overrides = new HashMap<>();
 
+  @Option(names = "--variant", paramLabel = "KEY=VALUE[;KEY=VALUE]",
+      description = "Also runs Tally with the first thread count and these settings on top of --set, as "
+          + "a row of its own: compares settings in one run. Repeatable.")
+  List<String> variants = new ArrayList<>();
+
+  @Option(names = "--latency-seconds", defaultValue = "60",
+      description = "Seconds of steady traffic for the latency measurement; 0 skips it (default ${DEFAULT-VALUE}).")
+  int latencySeconds;
+
+  @Option(names = "--latency-rate", defaultValue = "5000",
+      description = "Events per second of the latency measurement (default ${DEFAULT-VALUE}).")
+  int latencyRate;
+
   @Option(names = "--skip-naive", description = "Do not run the naive Kafka Streams job.")
   boolean skipNaive;
 
   @Option(names = "--output", paramLabel = "FILE", description = "Write the table here (e.g. BENCHMARKS.md).")
   Path output;
 
+  @Spec
+  CommandSpec spec;
+
   private final PrintStream log = System.err;
+  private final List<Latency> latencies = new ArrayList<>();
 
   /** Runs the benchmark without the rest of the tally command. */
   public static void main(String[] args) {
@@ -110,14 +143,28 @@ public final class BenchCommand implements Callable<Integer> {
         add(results, "plain consumer (decode only)", plainConsumer(bootstrap));
         for (int t : threads) {
           add(results, "Tally, exactly_once_v2, " + t + " thread" + (t > 1 ? "s" : ""),
-              tally(bootstrap, expected, t, run, work));
+              tally(bootstrap, expected, t, run, work, Map.of()));
+        }
+        for (int v = 0; v < variants.size(); v++) {
+          Map<String, String> settings = new java.util.LinkedHashMap<>();
+          for (String setting : variants.get(v).split(";")) {
+            String[] pair = setting.split("=", 2);
+            settings.put(pair[0].trim(), pair[1].trim());
+          }
+          add(results, "Tally, exactly_once_v2, " + threads[0] + " thread" + (threads[0] > 1 ? "s" : "")
+              + ", " + String.join(", ", variants.get(v).split(";")),
+              tally(bootstrap, expected, threads[0], run * 100 + v, work, settings));
         }
         if (!skipNaive) {
           add(results, "naive Kafka Streams job, exactly_once_v2", naive(bootstrap, expected, run, work));
         }
+        if (latencySeconds > 0) {
+          latencies.add(latency(bootstrap, run, work));
+        }
       }
     }
-    String table = table(results);
+    long rss = residentBytes();
+    String table = table(results) + "\n" + memoryTable(results, rss) + latencyTable();
     System.out.println(table);
     if (output != null) {
       Files.writeString(output, markdown(table));
@@ -126,10 +173,24 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private record Result(double seconds, long counted) {
+  /**
+   * @param entries (window, series, user) entries the job held: the sum of its final distinct counts
+   * @param changelogBytes bytes the job wrote to its distinct-user state's changelog
+   * @param startupSeconds seconds until Kafka Streams was RUNNING (Tally), included in {@code seconds}
+   */
+  private record Result(double seconds, long counted, long entries, long changelogBytes,
+      double startupSeconds) {
+    Result(double seconds, long counted) {
+      this(seconds, counted, 0, 0, Double.NaN);
+    }
+
     double rate(long events) {
       return events / seconds;
     }
+  }
+
+  /** Wall-clock time from window end + grace to the final result, over the finals of one run. */
+  private record Latency(long p50, long p99, long max, int finals) {
   }
 
   private record Expected(Map<String, Long> windows, long events) {
@@ -208,8 +269,8 @@ public final class BenchCommand implements Callable<Integer> {
     return result;
   }
 
-  private Result tally(String bootstrap, Expected expected, int threadCount, int run, Path work)
-      throws Exception {
+  private Result tally(String bootstrap, Expected expected, int threadCount, int run, Path work,
+      Map<String, String> variant) throws Exception {
     String id = "bench-tally-" + threadCount + "-" + run;
     Map<String, String> config = new HashMap<>();
     config.put("bootstrap.servers", bootstrap);
@@ -222,12 +283,16 @@ public final class BenchCommand implements Callable<Integer> {
     config.put("num.stream.threads", Integer.toString(threadCount));
     config.put("state.dir", work.resolve(id).toString());
     config.putAll(overrides);
+    config.putAll(variant);
     long begun = System.nanoTime();
     try (TallyApp app = TallyApp.start(new TallyConfig(config));
         KafkaConsumer<MinuteKey, MinuteCount> results = consumer(bootstrap,
             ResultSerdes.minuteKey().deserializer(), ResultSerdes.minuteCount().deserializer())) {
       results.subscribe(List.of(id + "-results"));
+      app.awaitRunning(Duration.ofSeconds(60));
+      double startup = (System.nanoTime() - begun) / 1e9;
       Map<String, Long> finals = new HashMap<>();
+      long entries = 0;
       long last = System.nanoTime();
       long done = begun;
       while (finals.size() < expected.windows().size()
@@ -237,14 +302,16 @@ public final class BenchCommand implements Callable<Integer> {
           if (value.getIsFinal() && !value.getProduct().equals(FLUSH_SERIES)) {
             finals.put(value.getProduct() + "|" + value.getEventType() + "|"
                 + value.getWindowStart().toEpochMilli(), value.getCount());
+            entries += value.getUniqueUsers();
             last = System.nanoTime();
             done = last;
           }
         }
       }
-      Result result = new Result((done - begun) / 1e9, counted(finals, expected));
-      log.printf("# Tally with %d thread(s): %.1f s, %,d of %,d events counted%n", threadCount,
-          result.seconds(), result.counted(), expected.events());
+      Result result = new Result((done - begun) / 1e9, counted(finals, expected), entries,
+          topicBytes(bootstrap, id + "-" + AggregateProcessor.TALLIES_STORE + "-changelog"), startup);
+      log.printf("# Tally with %d thread(s)%s: %.1f s, %,d of %,d events counted%n", threadCount,
+          variant.isEmpty() ? "" : ", " + variant, result.seconds(), result.counted(), expected.events());
       return result;
     }
   }
@@ -291,6 +358,191 @@ public final class BenchCommand implements Callable<Integer> {
       streams.close(Duration.ofSeconds(30));
       return result;
     }
+  }
+
+  /** Bytes the broker holds for {@code topic}, over all its partitions. */
+  private static long topicBytes(String bootstrap, String topic) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      List<Integer> brokers = admin.describeCluster().nodes().get().stream().map(Node::id).toList();
+      long bytes = 0;
+      for (Map<String, LogDirDescription> dirs : admin.describeLogDirs(brokers).allDescriptions().get()
+          .values()) {
+        for (LogDirDescription dir : dirs.values()) {
+          for (Map.Entry<TopicPartition, ReplicaInfo> replica : dir.replicaInfos().entrySet()) {
+            if (replica.getKey().topic().equals(topic)) {
+              bytes += replica.getValue().size();
+            }
+          }
+        }
+      }
+      return bytes;
+    }
+  }
+
+  /**
+   * Heap of the aggregation store per (window, series, user) entry: one million entries over the
+   * backlog's series, alone in a store, measured as heap after GC before and after.
+   */
+  private double storeHeapPerEntry() {
+    int entries = 1_000_000;
+    int windows = Math.max(1, minutes);
+    int usersPerTally = Math.max(1, entries / (series * windows));
+    long before = heapAfterGc();
+    AggregateStore store = AggregateStore.builder("bench-heap").build();
+    long added = 0;
+    for (int w = 0; w < windows; w++) {
+      for (int s = 0; s < series; s++) {
+        Bytes key = StoreKeys.windowSeries(w * WINDOW_MS, StoreKeys.series("product-" + (s % 6), "type-" + s));
+        for (int u = 0; u < usersPerTally; u++) {
+          store.add(key, "user-" + s + "-" + u);
+          added++;
+        }
+      }
+    }
+    long after = heapAfterGc();
+    java.lang.ref.Reference.reachabilityFence(store);
+    return (double) (after - before) / added;
+  }
+
+  private static long heapAfterGc() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  /** This process's resident set (the broker's included: it runs in this JVM), or -1 off Linux. */
+  private static long residentBytes() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // not Linux: no figure
+    }
+    return -1;
+  }
+
+  /**
+   * Latency under steady traffic: events at {@code latencyRate} per second stamped with the wall clock,
+   * 5-second windows with 1 s of grace, for {@code latencySeconds}; for each final result of a window
+   * that closed while traffic flowed, the wall-clock time from window end + grace until this
+   * read_committed consumer has it.
+   */
+  private Latency latency(String bootstrap, int run, Path work) throws Exception {
+    String id = "bench-latency-" + run;
+    Map<String, String> config = new HashMap<>();
+    config.put("bootstrap.servers", bootstrap);
+    config.put("application.id", id);
+    config.put(TallyConfig.EVENTS_TOPIC, id + "-events");
+    config.put(TallyConfig.RESULTS_TOPIC, id + "-results");
+    config.put(TallyConfig.DEAD_LETTER_TOPIC, id + "-dead-letters");
+    config.put(TallyConfig.TOPIC_REPLICATION, "1");
+    config.put(TallyConfig.TOPIC_PARTITIONS, Integer.toString(partitions));
+    config.put(TallyConfig.AGGREGATION_PARTITIONS, Integer.toString(partitions));
+    config.put(TallyConfig.WINDOW_SIZE_MS, Long.toString(LATENCY_WINDOW_MS));
+    config.put(TallyConfig.WINDOW_GRACE_MS, Long.toString(LATENCY_GRACE_MS));
+    config.put("num.stream.threads", Integer.toString(threads[0]));
+    config.put("state.dir", work.resolve(id).toString());
+    config.putAll(overrides);
+    List<Long> delays = new ArrayList<>();
+    try (TallyApp app = TallyApp.start(new TallyConfig(config));
+        KafkaConsumer<MinuteKey, MinuteCount> results = consumer(bootstrap,
+            ResultSerdes.minuteKey().deserializer(), ResultSerdes.minuteCount().deserializer())) {
+      app.awaitRunning(Duration.ofSeconds(60));
+      results.subscribe(List.of(id + "-results"));
+      long from = System.currentTimeMillis();
+      long until = from + latencySeconds * 1000L;
+      Thread producing = new Thread(() -> produceSteadily(bootstrap, id + "-events", until), "bench-steady");
+      producing.start();
+      // the first window is partial and meets a cold JIT; windows closing after the traffic stops
+      // wait for the idle rule, which is not what is measured here
+      long firstClose = (from / LATENCY_WINDOW_MS + 2) * LATENCY_WINDOW_MS + LATENCY_GRACE_MS;
+      while (System.currentTimeMillis() < until + LATENCY_WINDOW_MS + LATENCY_GRACE_MS + 5_000) {
+        for (ConsumerRecord<MinuteKey, MinuteCount> record : results.poll(Duration.ofMillis(20))) {
+          MinuteCount value = record.value();
+          long closable = value.getWindowEnd().toEpochMilli() + LATENCY_GRACE_MS;
+          if (value.getIsFinal() && closable >= firstClose && closable <= until) {
+            delays.add(System.currentTimeMillis() - closable);
+          }
+        }
+      }
+      producing.join();
+    }
+    Collections.sort(delays);
+    Latency latency = delays.isEmpty() ? new Latency(-1, -1, -1, 0) : new Latency(
+        percentile(delays, 0.50), percentile(delays, 0.99), delays.get(delays.size() - 1), delays.size());
+    log.printf("# latency at %,d events/s: p50 %d ms, p99 %d ms, max %d ms over %d finals%n",
+        latencyRate, latency.p50(), latency.p99(), latency.max(), latency.finals());
+    return latency;
+  }
+
+  private static long percentile(List<Long> sorted, double p) {
+    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
+  }
+
+  private void produceSteadily(String bootstrap, String topic, long untilMs) {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    Random random = new Random(7);
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props,
+        new ByteArraySerializer(), new ByteArraySerializer())) {
+      long start = System.currentTimeMillis();
+      for (long sent = 0; System.currentTimeMillis() < untilMs; sent++) {
+        long due = start + sent * 1000 / latencyRate;
+        long now = System.currentTimeMillis();
+        if (due > now) {
+          Thread.sleep(due - now);
+          now = System.currentTimeMillis();
+        }
+        int s = random.nextInt(series);
+        String user = "user-" + s + "-" + random.nextInt(users);
+        producer.send(new ProducerRecord<>(topic, user.getBytes(StandardCharsets.UTF_8),
+            EventDecoder.encodeAvro(new UserEvent("product-" + (s % 6), "type-" + s, user,
+                now * 1_000_000L))));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private String memoryTable(Map<String, List<Result>> results, long rss) {
+    StringBuilder out = new StringBuilder();
+    out.append("| state and memory | value |\n|---|---:|\n");
+    for (Map.Entry<String, List<Result>> entry : results.entrySet()) {
+      List<Result> tally = entry.getValue().stream().filter(r -> r.entries() > 0).toList();
+      if (!tally.isEmpty()) {
+        double[] perEntry = tally.stream()
+            .mapToDouble(r -> (double) r.changelogBytes() / r.entries()).sorted().toArray();
+        out.append(String.format("| %s: distinct-user changelog, bytes written per (window, series, user)"
+            + " entry (%,d entries) | %.1f |%n", entry.getKey(), tally.get(0).entries(),
+            perEntry[perEntry.length / 2]));
+      }
+    }
+    out.append(String.format("| aggregation store heap, bytes per (window, series, user) entry (1M "
+        + "entries, measured alone) | %.0f |%n", storeHeapPerEntry()));
+    out.append(String.format("| process RSS at the end (broker, bench and every job in one JVM) | %s |%n",
+        rss < 0 ? "n/a" : String.format("%,d MiB", rss / (1024 * 1024))));
+    return out.toString();
+  }
+
+  private String latencyTable() {
+    if (latencies.isEmpty()) {
+      return "";
+    }
+    long[] p50 = latencies.stream().mapToLong(Latency::p50).sorted().toArray();
+    long[] p99 = latencies.stream().mapToLong(Latency::p99).sorted().toArray();
+    long[] max = latencies.stream().mapToLong(Latency::max).sorted().toArray();
+    int finals = latencies.stream().mapToInt(Latency::finals).sum();
+    return String.format("%n| latency: window end + grace to the final result on the results topic "
+        + "(read_committed), %,d events/s for %d s, %d-s windows, grace %d s, %d thread(s) | p50 | p99 "
+        + "| max | finals |%n|---|---:|---:|---:|---:|%n| Tally, exactly_once_v2 (median over runs) "
+        + "| %,d ms | %,d ms | %,d ms | %,d |%n", latencyRate, latencySeconds,
+        LATENCY_WINDOW_MS / 1000, LATENCY_GRACE_MS / 1000, threads[0], p50[p50.length / 2],
+        p99[p99.length / 2], max[max.length / 2], finals);
   }
 
   /** Events counted in windows whose final count is exactly right, plus the rest as they came. */
@@ -340,14 +592,18 @@ public final class BenchCommand implements Callable<Integer> {
   private String table(Map<String, List<Result>> results) {
     double ceiling = median(results.get("plain consumer (decode only)"), true);
     StringBuilder out = new StringBuilder();
-    out.append("| job | events/s (median) | vs plain consumer | events counted | seconds (median) |\n");
-    out.append("|---|---:|---:|---:|---:|\n");
+    out.append("| job | events/s (median) | vs plain consumer | events counted | seconds (median) "
+        + "| of which start-up |\n");
+    out.append("|---|---:|---:|---:|---:|---:|\n");
     for (Map.Entry<String, List<Result>> entry : results.entrySet()) {
       double rate = median(entry.getValue(), true);
       long counted = entry.getValue().stream().mapToLong(Result::counted).min().orElse(0);
-      out.append(String.format("| %s | %,.0f | %.2fx | %,d of %,d (%.1f%%) | %.1f |%n", entry.getKey(),
-          rate, rate / ceiling, counted, (long) events, 100.0 * counted / events,
-          median(entry.getValue(), false)));
+      double[] startup = entry.getValue().stream().mapToDouble(Result::startupSeconds).sorted().toArray();
+      double startupMedian = startup[startup.length / 2];
+      out.append(String.format("| %s | %,.0f | %.2fx | %,d of %,d (%.1f%%) | %.1f | %s |%n",
+          entry.getKey(), rate, rate / ceiling, counted, (long) events, 100.0 * counted / events,
+          median(entry.getValue(), false),
+          Double.isNaN(startupMedian) ? "" : String.format("%.1f", startupMedian)));
     }
     return out.toString();
   }
@@ -356,6 +612,12 @@ public final class BenchCommand implements Callable<Integer> {
     double[] values = results.stream()
         .mapToDouble(r -> rate ? r.rate(events) : r.seconds()).sorted().toArray();
     return values[values.length / 2];
+  }
+
+  /** The command line's arguments after {@code bench}, run as a subcommand of {@code tally} or alone. */
+  private List<String> ownArguments() {
+    List<String> args = spec.commandLine().getParseResult().originalArgs();
+    return !args.isEmpty() && args.get(0).equals(spec.name()) ? args.subList(1, args.size()) : args;
   }
 
   private String markdown(String table) throws IOException {
@@ -368,10 +630,18 @@ public final class BenchCommand implements Callable<Integer> {
         + String.format("- backlog: %,d Avro events, %d partitions, %d series (%s), %d users per "
             + "series, %d minutes of event time, 1-minute windows, grace 10 s%n", events, partitions,
             series, skew, users, minutes)
-        + "- one in-process KRaft broker in the same JVM; runs: " + runs + "\n"
+        + "- command: `./tally bench " + String.join(" ", ownArguments()) + "`\n"
+        + "- one in-process KRaft broker in the same JVM; runs: " + runs + " (the first meets a cold "
+        + "JIT: take the medians); the machine's cores may be shared with other work\n"
         + "- timing: from start to the last final result (Tally, naive) or the last record read "
-        + "(plain consumer); Streams start-up included; a job that emits nothing for 180 s is "
-        + "stopped and counted as it stands\n\n"
+        + "(plain consumer); Streams start-up included (its share in the last column); a job that "
+        + "emits nothing for 180 s is stopped and counted as it stands\n"
+        + "- state: bytes the broker holds for the distinct-user state's changelog (tombstones "
+        + "included, before compaction) over the (window, series, user) entries (the sum of the final "
+        + "distinct counts); heap of the aggregation store alone, after GC\n"
+        + "- latency: a steady producer in this JVM stamps events with the wall clock; each final of "
+        + "a window that closed while it ran, from window end + grace until a read_committed consumer "
+        + "has it\n\n"
         + table;
   }
 }

@@ -125,6 +125,9 @@ public final class KafkaBroker implements AutoCloseable {
     props.put("auto.create.topics.enable", "false");
     // Without it every new consumer group waits 3 s before its first assignment.
     props.put("group.initial.rebalance.delay.ms", "0");
+    // A client that died mid-transaction holds read_committed readers back until its transaction times
+    // out; the default looks for such transactions only every 10 s.
+    props.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
     // The default takes 128 MB of heap for compacting topics that stay small here.
     props.put("log.cleaner.dedupe.buffer.size", Integer.toString(2 * 1024 * 1024));
     // Time-based retention judges records by their timestamps: the demo's 2016 events, a backfill

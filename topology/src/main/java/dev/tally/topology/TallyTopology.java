@@ -7,11 +7,11 @@ import dev.tally.topology.internal.InternalSerdes;
 import dev.tally.topology.internal.Routed;
 import dev.tally.topology.internal.WatermarkBroadcast;
 import dev.tally.topology.window.AggregateProcessor;
+import dev.tally.topology.window.AggregateStore;
 import dev.tally.topology.window.InputState;
 import dev.tally.topology.window.MergeProcessor;
 import dev.tally.topology.window.RouteProcessor;
 import java.util.Map;
-import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -57,10 +57,9 @@ public final class TallyTopology {
    * @param input what this instance knows of the events topic: records waiting, partition count
    */
   public static void build(StreamsBuilder builder, TopologySettings settings, InputState input) {
-    builder.addStateStore(bytesStore(AggregateProcessor.USERS_STORE, false));
-    builder.addStateStore(bytesStore(AggregateProcessor.COUNTS_STORE, true));
+    builder.addStateStore(AggregateStore.builder(AggregateProcessor.TALLIES_STORE));
     builder.addStateStore(clockStore(AggregateProcessor.WATERMARKS_STORE));
-    builder.addStateStore(bytesStore(MergeProcessor.PARTIALS_STORE, true));
+    builder.addStateStore(partialsStore(MergeProcessor.PARTIALS_STORE));
     builder.addStateStore(clockStore(MergeProcessor.WATERMARKS_STORE));
 
     KStream<byte[], Routed> routed = builder
@@ -76,8 +75,7 @@ public final class TallyTopology {
             .withNumberOfPartitions(settings.aggregationPartitions())
             .withStreamPartitioner(new WatermarkBroadcast<>()))
         .process(() -> new AggregateProcessor(settings), Named.as("aggregate"),
-            AggregateProcessor.USERS_STORE, AggregateProcessor.COUNTS_STORE,
-            AggregateProcessor.WATERMARKS_STORE);
+            AggregateProcessor.TALLIES_STORE, AggregateProcessor.WATERMARKS_STORE);
 
     withoutDeadLetters(aggregated, "aggregate", settings)
         .mapValues(value -> (BySeries) value, Named.as("aggregate-partials"))
@@ -110,13 +108,11 @@ public final class TallyTopology {
   }
 
   /**
-   * In-memory stores with a changelog. The counters are cached, so a counter updated many times between
-   * two commits reaches the changelog once; the user set is not, since each key is written once.
+   * An in-memory store with a changelog, cached, so that a partial updated many times between two
+   * commits reaches the changelog once.
    */
-  private static StoreBuilder<KeyValueStore<Bytes, byte[]>> bytesStore(String name, boolean cached) {
-    Serde<Bytes> keys = Serdes.Bytes();
-    StoreBuilder<KeyValueStore<Bytes, byte[]>> store = Stores.keyValueStoreBuilder(
-        Stores.inMemoryKeyValueStore(name), keys, Serdes.ByteArray());
-    return cached ? store.withCachingEnabled() : store.withCachingDisabled();
+  private static StoreBuilder<KeyValueStore<Bytes, byte[]>> partialsStore(String name) {
+    return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.Bytes(),
+        Serdes.ByteArray()).withCachingEnabled();
   }
 }

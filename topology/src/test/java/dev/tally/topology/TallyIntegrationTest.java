@@ -129,6 +129,55 @@ class TallyIntegrationTest {
   }
 
   @Test
+  void anInstanceKilledMidStreamIsReplacedAndEveryEventCountsOnce() throws Exception {
+    Names names = Names.of("crash");
+    createTopic(names.events(), 2);
+    Map<String, Object> settings = new HashMap<>(configValues(names));
+    // no idle clock: the window of 1-2 s stays open across the restart, so that users seen before the
+    // crash and again after it meet in one window, which only a correct restore counts once
+    settings.put(TallyConfig.IDLE_TIMEOUT_MS, "600000");
+    settings.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1");
+    // the killed instance's partitions and open transaction are released after these
+    settings.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), "6000");
+    settings.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), "5000");
+    Random random = new Random(20261201L);
+    Expected expected = new Expected();
+    // before the crash: event time 0-2 s, users 0-59; after: 1.5-3.5 s, users 30-89, so that the window
+    // of 1-2 s has users seen only before (lost by a bad restore), on both sides, and only after
+    List<ProducerRecord<byte[], byte[]>> before = crashEvents(random, names.events(), 0, 0, expected);
+    List<ProducerRecord<byte[], byte[]>> after = crashEvents(random, names.events(), 1_500, 30, expected);
+    for (int partition = 0; partition < 2; partition++) {
+      // the first closes every window above; the second only the first's, which stays open
+      UserEvent closing = new UserEvent("clock", "tick", "clock", (BASE_MS + 300_000) * NANOS_PER_MS);
+      expected.add(closing);
+      after.add(new ProducerRecord<>(names.events(), partition, null, EventDecoder.encodeAvro(closing)));
+      after.add(new ProducerRecord<>(names.events(), partition, null, EventDecoder.encodeAvro(
+          new UserEvent("clock", "tick", "clock", (BASE_MS + 600_000) * NANOS_PER_MS))));
+    }
+
+    Process killed = startProcess(settings, dir.resolve("crash-process.log"));
+    Map<SeriesWindow, List<MinuteCount>> finals;
+    try {
+      Thread producing = new Thread(() -> produceSlowly(before));
+      producing.start();
+      // committed results show the instance under way: kill it, with uncommitted work in flight
+      long seen = awaitCounted(names.results(), before.size() / 4, Duration.ofSeconds(60));
+      killed.destroyForcibly().waitFor();
+      producing.join();
+      assertTrue(seen < before.size(), "all " + seen + " events were in before the kill: no crash tested");
+      // a new state directory: all the state comes back from the changelogs
+      settings.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state-crash-restarted").toString());
+      try (TallyApp app = TallyApp.start(new TallyConfig(settings))) {
+        produce(after);
+        finals = readFinals(names.results(), expected.windows().keySet(), Duration.ofSeconds(100));
+      }
+    } finally {
+      killed.destroyForcibly();
+    }
+    assertExactFinals(expected, finals);
+  }
+
+  @Test
   void badInputGoesToTheDeadLetterTopicAndItsNeighboursAreCounted() throws Exception {
     Names names = Names.of("poison");
     createTopic(names.events(), 2);
@@ -253,6 +302,66 @@ class TallyIntegrationTest {
     assertEquals(Set.of(), unexpected);
   }
 
+  /**
+   * 2 x 2,000 events, 4 series, 60 users from {@code firstUser} on, event time from {@code fromMs} over
+   * 2 s, in order per partition.
+   */
+  private static List<ProducerRecord<byte[], byte[]>> crashEvents(Random random, String topic,
+      long fromMs, int firstUser, Expected expected) {
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      for (int partition = 0; partition < 2; partition++) {
+        UserEvent event = new UserEvent(PRODUCTS.get(random.nextInt(2)), EVENT_TYPES.get(random.nextInt(2)),
+            "user-" + (firstUser + random.nextInt(60)), (BASE_MS + fromMs + i) * NANOS_PER_MS + partition);
+        expected.add(event);
+        records.add(new ProducerRecord<>(topic, partition, utf8(event.username()),
+            EventDecoder.encodeAvro(event)));
+      }
+    }
+    return records;
+  }
+
+  /** Sends in small bursts over a few seconds, so that an instance killed meanwhile has work in flight. */
+  private static void produceSlowly(List<ProducerRecord<byte[], byte[]>> records) {
+    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+      for (int i = 0; i < records.size(); i++) {
+        producer.send(records.get(i));
+        if (i % 100 == 99) {
+          producer.flush();
+          Thread.sleep(100);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Waits until the committed results count at least {@code events} events; returns how many they count. */
+  private static long awaitCounted(String results, long events, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!admin.listTopics().names().get().contains(results) && System.nanoTime() < deadline) {
+      Thread.sleep(100); // the instance creates it as it starts
+    }
+    Map<SeriesWindow, Long> latest = new HashMap<>();
+    try (KafkaConsumer<MinuteKey, MinuteCount> consumer = consumer(results,
+        ResultSerdes.minuteKey().deserializer(), ResultSerdes.minuteCount().deserializer())) {
+      pollUntil(consumer, timeout, record -> latest.put(SeriesWindow.of(record.value()),
+          record.value().getCount()), () -> latest.values().stream().mapToLong(Long::longValue).sum() >= events);
+    }
+    long counted = latest.values().stream().mapToLong(Long::longValue).sum();
+    assertTrue(counted >= events, "the instance counted only " + counted + " events");
+    return counted;
+  }
+
+  /** Tally in a child JVM, which the test can kill without letting it commit or close. */
+  private static Process startProcess(Map<String, Object> settings, Path log) throws Exception {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), TallyProcess.class.getName()));
+    settings.forEach((key, value) -> command.add(key + "=" + value));
+    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
   // ---- checks
 
   private static void assertExactFinals(Expected expected, Map<SeriesWindow, List<MinuteCount>> finals) {
@@ -308,6 +417,10 @@ class TallyIntegrationTest {
   }
 
   private static TallyConfig config(Names names) {
+    return new TallyConfig(configValues(names));
+  }
+
+  private static Map<String, Object> configValues(Names names) {
     Map<String, Object> values = new HashMap<>();
     values.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     values.put(StreamsConfig.APPLICATION_ID_CONFIG, "tally-it-" + names.test());
@@ -323,7 +436,7 @@ class TallyIntegrationTest {
     values.put(TallyConfig.WINDOW_GRACE_MS, Long.toString(GRACE_MS));
     values.put(TallyConfig.IDLE_TIMEOUT_MS, "1000");
     values.put(TallyConfig.LIVE_INTERVAL_MS, "200");
-    return new TallyConfig(values);
+    return values;
   }
 
   private static void createTopic(String name, int partitions) throws Exception {

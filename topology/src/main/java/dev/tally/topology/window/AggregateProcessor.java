@@ -14,27 +14,23 @@ import dev.tally.topology.internal.SourcedEvent;
 import dev.tally.topology.internal.Watermark;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Stage 2, one task per by-user partition: counts events and distinct users per (window, series) for
  * the users that live in this partition. Since every user lives in exactly one partition, the counts of
  * all partitions add up to the exact answer in stage 3.
  *
- * <p>Per event it does one {@code putIfAbsent} on the user set and one read-modify-write of a
- * two-long counter, whatever the number of users already in the window. Windows close on the
+ * <p>Per event it does one lookup of the (window, series) tally, one increment and one set insertion
+ * in memory, whatever the number of users already in the window; the changelog gets one record per
+ * changed (window, series) per commit ({@link AggregateStore}). Windows close on the
  * {@link LowWatermark} of the input partitions; an event for a closed window goes to the dead-letter
  * topic as {@code late}. On close, the final partial of every series of the window goes downstream,
  * followed by this partition's own watermark; meanwhile changed partials go downstream at most every
@@ -42,14 +38,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 public final class AggregateProcessor implements Processor<byte[], ByUser, byte[], Routed> {
 
-  /** {@code window | series | user}: who has been seen. */
-  public static final String USERS_STORE = "aggregate-users";
   /** {@code window | series}: count and distinct users. */
-  public static final String COUNTS_STORE = "aggregate-counts";
+  public static final String TALLIES_STORE = "aggregate-tallies";
   /** The input partitions' watermarks. */
   public static final String WATERMARKS_STORE = "aggregate-watermarks";
-
-  private static final byte[] PRESENT = new byte[0];
 
   private final TopologySettings settings;
   private final Windows windows;
@@ -57,8 +49,7 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
   private ProcessorContext<byte[], Routed> context;
   private TallyMetrics metrics;
   private DeadLetters deadLetters;
-  private KeyValueStore<Bytes, byte[]> users;
-  private KeyValueStore<Bytes, byte[]> counts;
+  private AggregateStore tallies;
   private LowWatermark watermark;
 
   public AggregateProcessor(TopologySettings settings) {
@@ -71,8 +62,7 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
     this.context = context;
     this.metrics = new TallyMetrics(context);
     this.deadLetters = new DeadLetters(context, metrics);
-    this.users = context.getStateStore(USERS_STORE);
-    this.counts = context.getStateStore(COUNTS_STORE);
+    this.tallies = context.getStateStore(TALLIES_STORE);
     this.watermark = new LowWatermark(context.getStateStore(WATERMARKS_STORE),
         settings.inputPartitions());
     context.schedule(Duration.ofMillis(settings.liveIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
@@ -97,15 +87,10 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
       late(key, event, window);
       return;
     }
-    byte[] series = StoreKeys.series(event.product(), event.eventType());
-    boolean newUser = users.putIfAbsent(
-        StoreKeys.windowSeriesUser(window, series, event.username()), PRESENT) == null;
-    Bytes countKey = StoreKeys.windowSeries(window, series);
-    byte[] current = counts.get(countKey);
-    long count = current == null ? 1 : StoreKeys.countOf(current) + 1;
-    long unique = (current == null ? 0 : StoreKeys.uniqueOf(current)) + (newUser ? 1 : 0);
-    counts.put(countKey, StoreKeys.counts(count, unique));
-    changed.add(countKey);
+    Bytes windowSeries = StoreKeys.windowSeries(window,
+        StoreKeys.series(event.product(), event.eventType()));
+    tallies.add(windowSeries, event.username());
+    changed.add(windowSeries);
   }
 
   private void late(byte[] key, SourcedEvent event, long window) {
@@ -124,24 +109,7 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
     long from = before == Long.MIN_VALUE ? 0 : windows.firstOpenStart(before);
     long to = windows.firstOpenStart(now);
     if (to > from) {
-      List<Bytes> done = new ArrayList<>();
-      try (KeyValueIterator<Bytes, byte[]> closed =
-          counts.range(StoreKeys.windowBound(from), StoreKeys.windowBound(to))) {
-        while (closed.hasNext()) {
-          KeyValue<Bytes, byte[]> entry = closed.next();
-          forwardPartial(entry.key, entry.value);
-          done.add(entry.key);
-        }
-      }
-      done.forEach(counts::delete);
-      done.clear();
-      try (KeyValueIterator<Bytes, byte[]> closed =
-          users.range(StoreKeys.windowBound(from), StoreKeys.windowBound(to))) {
-        while (closed.hasNext()) {
-          done.add(closed.next().key);
-        }
-      }
-      done.forEach(users::delete);
+      tallies.closeBefore(to, this::forwardPartial);
       changed.removeIf(key -> StoreKeys.windowOf(key) < to);
     }
     context.forward(new Record<>(Watermark.KEY,
@@ -151,19 +119,19 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
   private void emitChanged() {
     for (Iterator<Bytes> it = changed.iterator(); it.hasNext(); ) {
       Bytes key = it.next();
-      byte[] value = counts.get(key);
-      if (value != null) {
-        forwardPartial(key, value);
+      AggregateStore.Tally tally = tallies.get(key);
+      if (tally != null) {
+        forwardPartial(key, tally);
       }
       it.remove();
     }
   }
 
-  private void forwardPartial(Bytes windowSeries, byte[] value) {
+  private void forwardPartial(Bytes windowSeries, AggregateStore.Tally tally) {
     byte[] series = StoreKeys.seriesOf(windowSeries);
     String[] names = StoreKeys.productAndEventType(series);
     Partial partial = new Partial(context.taskId().partition(), names[0], names[1],
-        StoreKeys.windowOf(windowSeries), StoreKeys.countOf(value), StoreKeys.uniqueOf(value));
+        StoreKeys.windowOf(windowSeries), tally.count(), tally.uniqueUsers());
     context.forward(new Record<>(series, partial, context.currentSystemTimeMs()));
   }
 

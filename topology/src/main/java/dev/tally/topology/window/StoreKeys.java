@@ -30,13 +30,6 @@ public final class StoreKeys {
         .putLong(windowStart).put(series).array());
   }
 
-  /** {@code window | series | user}: one user seen in one series and window. */
-  public static Bytes windowSeriesUser(long windowStart, byte[] series, String username) {
-    byte[] u = username.getBytes(StandardCharsets.UTF_8);
-    return Bytes.wrap(ByteBuffer.allocate(WINDOW_BYTES + series.length + u.length)
-        .putLong(windowStart).put(series).put(u).array());
-  }
-
   /** {@code window | series | source}: the partial of one upstream partition. */
   public static Bytes windowSeriesSource(long windowStart, byte[] series, int source) {
     return Bytes.wrap(ByteBuffer.allocate(WINDOW_BYTES + series.length + Integer.BYTES)

@@ -1,0 +1,300 @@
+package dev.tally.topology.window;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.BiConsumer;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
+import org.apache.kafka.streams.query.Position;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.internals.CacheFlushListener;
+import org.apache.kafka.streams.state.internals.CachedStateStore;
+
+/**
+ * The aggregating stage's state, per {@code window | series}: the event count and the set of distinct
+ * users of one by-user partition, in memory, with a changelog of one record per changed
+ * {@code window | series} per commit instead of one per new user.
+ *
+ * <p>Changelog record: key {@code window | series | batch} (batch: a 4-byte sequence number per
+ * {@code window | series}), value {@code events since the previous batch (8 bytes) | users new since
+ * the previous batch (4-byte length, UTF-8)*}. Restoring adds the batches up. Closing a window writes
+ * one tombstone per batch of its series, so the compacted changelog only holds open windows.
+ *
+ * <p>Why this is exactly once: the pending batches are written in {@link #flushCache()}, which Kafka
+ * Streams calls for every {@link CachedStateStore} in {@code StreamTask#prepareCommit}, before the
+ * record collector is flushed and the input offsets go into the same transaction (the hook its own
+ * caching stores use; {@link StateStore#commit} runs only after the transaction has committed, too late).
+ * When a transaction aborts, Kafka Streams closes the task dirty ({@link #close()} drops everything,
+ * pending batches included) and rebuilds the store from the committed changelog, as it does for its own
+ * in-memory stores; standby replicas restore from the same records.
+ */
+public final class AggregateStore implements StateStore, CachedStateStore<Bytes, byte[]> {
+
+  /** Keeps each changelog record well below the producer's and broker's 1 MiB default limits. */
+  static final int MAX_BATCH_BYTES = 64 * 1024;
+  private static final int BATCH_BYTES = Integer.BYTES;
+  private static final int EVENTS_BYTES = Long.BYTES;
+
+  private final String name;
+  private final NavigableMap<Bytes, Tally> tallies = new TreeMap<>();
+  /** Tallies changed since the last flush, each with something to write. */
+  private final Set<Tally> dirty = new LinkedHashSet<>();
+  private final Position position = Position.emptyPosition();
+  private ChangelogSink changelog;
+  private volatile boolean open;
+
+  AggregateStore(String name) {
+    this.name = name;
+  }
+
+  /** A builder for the topology; the store is always logged and never cached by Kafka Streams. */
+  public static StoreBuilder<AggregateStore> builder(String name) {
+    return new Builder(name);
+  }
+
+  /** The count and users of one {@code window | series}. */
+  public static final class Tally {
+    private final Bytes windowSeries;
+    private final Set<String> users = new HashSet<>();
+    private long count;
+    private long pendingCount;
+    private List<String> pendingUsers = new ArrayList<>();
+    /** Batches of this tally in the changelog: the next batch's number. */
+    private int batches;
+
+    private Tally(Bytes windowSeries) {
+      this.windowSeries = windowSeries;
+    }
+
+    public long count() {
+      return count;
+    }
+
+    public long uniqueUsers() {
+      return users.size();
+    }
+  }
+
+  /** Where changelog records go; Kafka Streams' record collector, or a test's list. */
+  interface ChangelogSink {
+    void send(Bytes key, byte[] value);
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public void init(StateStoreContext context, StateStore root) {
+    if (!(context instanceof InternalProcessorContext<?, ?> internal)) {
+      throw new IllegalArgumentException(name + " needs Kafka Streams' own processor context");
+    }
+    changelog = (key, value) -> internal.logChange(name, key, value,
+        internal.currentSystemTimeMs(), new RecordHeaders(), position);
+    context.register(root, this::restore);
+    open = true;
+  }
+
+  /** For tests: the store without Kafka Streams, writing its changelog to {@code sink}. */
+  void open(ChangelogSink sink) {
+    changelog = sink;
+    open = true;
+  }
+
+  /**
+   * Counts one event of {@code user} in {@code windowSeries} (a {@link StoreKeys#windowSeries} key).
+   *
+   * @return the tally, with this event counted
+   */
+  public Tally add(Bytes windowSeries, String user) {
+    Tally tally = tallies.get(windowSeries);
+    if (tally == null) {
+      tally = new Tally(windowSeries);
+      tallies.put(windowSeries, tally);
+    }
+    tally.count++;
+    tally.pendingCount++;
+    if (tally.users.add(user)) {
+      tally.pendingUsers.add(user);
+    }
+    dirty.add(tally);
+    return tally;
+  }
+
+  /** The tally of {@code windowSeries}, or {@code null}. */
+  public Tally get(Bytes windowSeries) {
+    return tallies.get(windowSeries);
+  }
+
+  /**
+   * Hands every tally of the windows starting before {@code windowStart} to {@code closed}, in key
+   * order, then forgets them and deletes their batches from the changelog.
+   */
+  public void closeBefore(long windowStart, BiConsumer<Bytes, Tally> closed) {
+    Map<Bytes, Tally> done = tallies.headMap(StoreKeys.windowBound(windowStart), false);
+    for (Iterator<Tally> it = done.values().iterator(); it.hasNext(); ) {
+      Tally tally = it.next();
+      closed.accept(tally.windowSeries, tally);
+      // pending events were never written: forgetting them is their deletion
+      dirty.remove(tally);
+      for (int batch = 0; batch < tally.batches; batch++) {
+        changelog.send(batchKey(tally.windowSeries, batch), null);
+      }
+      it.remove();
+    }
+  }
+
+  /** Writes one batch record per changed tally (more when its new users exceed a record's size). */
+  @Override
+  public void flushCache() {
+    for (Tally tally : dirty) {
+      List<String> users = tally.pendingUsers;
+      int next = 0;
+      long events = tally.pendingCount;
+      do {
+        List<byte[]> chunk = new ArrayList<>();
+        int size = EVENTS_BYTES;
+        while (next < users.size()) {
+          byte[] user = users.get(next).getBytes(StandardCharsets.UTF_8);
+          if (!chunk.isEmpty() && size + Integer.BYTES + user.length > MAX_BATCH_BYTES) {
+            break;
+          }
+          chunk.add(user);
+          size += Integer.BYTES + user.length;
+          next++;
+        }
+        ByteBuffer value = ByteBuffer.allocate(size).putLong(events);
+        for (byte[] user : chunk) {
+          value.putInt(user.length).put(user);
+        }
+        changelog.send(batchKey(tally.windowSeries, tally.batches++), value.array());
+        events = 0;
+      } while (next < users.size());
+      tally.pendingCount = 0;
+      tally.pendingUsers = new ArrayList<>();
+    }
+    dirty.clear();
+  }
+
+  /** One changelog record; a tombstone forgets the whole tally, as closing deletes all its batches. */
+  void restore(byte[] key, byte[] value) {
+    Bytes windowSeries = Bytes.wrap(Arrays.copyOf(key, key.length - BATCH_BYTES));
+    if (value == null) {
+      tallies.remove(windowSeries);
+      return;
+    }
+    Tally tally = tallies.computeIfAbsent(windowSeries, Tally::new);
+    tally.batches = Math.max(tally.batches,
+        ByteBuffer.wrap(key, key.length - BATCH_BYTES, BATCH_BYTES).getInt() + 1);
+    ByteBuffer buffer = ByteBuffer.wrap(value);
+    tally.count += buffer.getLong();
+    while (buffer.hasRemaining()) {
+      int length = buffer.getInt();
+      tally.users.add(new String(value, buffer.position(), length, StandardCharsets.UTF_8));
+      buffer.position(buffer.position() + length);
+    }
+  }
+
+  private static Bytes batchKey(Bytes windowSeries, int batch) {
+    byte[] prefix = windowSeries.get();
+    return Bytes.wrap(ByteBuffer.allocate(prefix.length + BATCH_BYTES).put(prefix).putInt(batch)
+        .array());
+  }
+
+  /** Nothing to clear: Kafka Streams calls this only after a commit, when no batch is pending. */
+  @Override
+  public void clearCache() {
+  }
+
+  @Override
+  public boolean setFlushListener(CacheFlushListener<Bytes, byte[]> listener, boolean sendOldValues) {
+    return false;
+  }
+
+  /** Drops everything, pending batches too: after a dirty close, state comes back from the changelog. */
+  @Override
+  public void close() {
+    tallies.clear();
+    dirty.clear();
+    open = false;
+  }
+
+  @Override
+  public boolean persistent() {
+    return false;
+  }
+
+  @Override
+  public boolean isOpen() {
+    return open;
+  }
+
+  @Override
+  public Position getPosition() {
+    return position;
+  }
+
+  private static final class Builder implements StoreBuilder<AggregateStore> {
+    private final String name;
+    private Map<String, String> logConfig = Map.of();
+
+    Builder(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public StoreBuilder<AggregateStore> withCachingEnabled() {
+      throw new UnsupportedOperationException(name + " batches its own changelog writes");
+    }
+
+    @Override
+    public StoreBuilder<AggregateStore> withCachingDisabled() {
+      return this;
+    }
+
+    @Override
+    public StoreBuilder<AggregateStore> withLoggingEnabled(Map<String, String> config) {
+      logConfig = Map.copyOf(config);
+      return this;
+    }
+
+    @Override
+    public StoreBuilder<AggregateStore> withLoggingDisabled() {
+      throw new UnsupportedOperationException(name + " is exactly once only with its changelog");
+    }
+
+    @Override
+    public AggregateStore build() {
+      return new AggregateStore(name);
+    }
+
+    @Override
+    public Map<String, String> logConfig() {
+      return logConfig;
+    }
+
+    @Override
+    public boolean loggingEnabled() {
+      return true;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+  }
+}

@@ -1,0 +1,255 @@
+package dev.tally.topology.window;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tally.topology.TallyApp;
+import dev.tally.topology.TopologySettings;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The aggregation store's changelog: one batch per changed series per commit, tombstones on close, and
+ * a restore that gives the same tallies; alone and inside the topology.
+ */
+class AggregateStoreTest {
+
+  private static final long MINUTE = 60_000;
+  private static final long W = 1478507520000L;
+  private static final Bytes LIVE = key(W, "live", "rails-5xx");
+  private static final Bytes AUTOMATE = key(W, "automate", "browser_error");
+
+  private final List<KeyValue<Bytes, byte[]>> changelog = new ArrayList<>();
+  private final AggregateStore store = open(changelog);
+
+  @Test
+  void countsEventsAndDistinctUsers() {
+    store.add(LIVE, "u1");
+    store.add(LIVE, "u1");
+    store.add(LIVE, "u2");
+    store.add(AUTOMATE, "u1");
+    assertTally(2, 3, store.get(LIVE));
+    assertTally(1, 1, store.get(AUTOMATE));
+  }
+
+  @Test
+  void aCommitWritesOneRecordPerChangedSeries() {
+    for (int i = 0; i < 1_000; i++) {
+      store.add(i % 2 == 0 ? LIVE : AUTOMATE, "user-" + i % 300);
+    }
+    assertEquals(List.of(), changelog, "written before the commit");
+    store.flushCache();
+    assertEquals(2, changelog.size());
+
+    store.add(LIVE, "user-0");
+    store.flushCache();
+    store.flushCache();
+    assertEquals(3, changelog.size(), "one more record for the one changed series, none for no change");
+  }
+
+  @Test
+  void closingAWindowDeletesEachOfItsBatchesAndForgetsWhatWasNeverWritten() {
+    store.add(LIVE, "u1");
+    store.flushCache();
+    store.add(LIVE, "u2");
+    store.flushCache();
+    store.add(LIVE, "u3");
+    Bytes later = key(W + MINUTE, "live", "rails-5xx");
+    store.add(later, "u1");
+    changelog.clear();
+
+    Map<Bytes, Long> closed = new TreeMap<>();
+    store.closeBefore(W + MINUTE, (key, tally) -> closed.put(key, tally.uniqueUsers()));
+
+    assertEquals(Map.of(LIVE, 3L), closed);
+    assertEquals(List.of(batchKey(LIVE, 0), batchKey(LIVE, 1)),
+        changelog.stream().map(record -> record.key).toList());
+    assertTrue(changelog.stream().allMatch(record -> record.value == null), "not tombstones");
+    assertNull(store.get(LIVE));
+    assertTally(1, 1, store.get(later));
+    changelog.clear();
+    store.flushCache();
+    assertEquals(1, changelog.size(), "only the open window's pending batch is left to write");
+  }
+
+  @Test
+  void restoringTheChangelogGivesTheSameTalliesAndGoesOnFromThere() {
+    Random random = new Random(7);
+    List<Bytes> keys = new ArrayList<>();
+    for (int minute = 0; minute < 4; minute++) {
+      for (String series : List.of("a", "b", "c")) {
+        keys.add(key(W + minute * MINUTE, "live", series));
+      }
+    }
+    for (int commit = 0; commit < 30; commit++) {
+      // after the first window closed, its events are late: the processor never adds them
+      int first = commit > 20 ? 3 : 0;
+      for (int i = 0; i < 200; i++) {
+        store.add(keys.get(first + random.nextInt(keys.size() - first)), "user-" + random.nextInt(150));
+      }
+      store.flushCache();
+      if (commit == 20) {
+        store.closeBefore(W + MINUTE, (key, tally) -> { });
+      }
+    }
+
+    AggregateStore restored = restore(changelog);
+    assertSameTallies(store, restored, keys);
+    assertNull(restored.get(keys.get(0)), "a closed window came back");
+
+    // both go on with the same events: the restored store's new batches must not overwrite old ones
+    List<KeyValue<Bytes, byte[]>> history = new ArrayList<>(changelog);
+    List<KeyValue<Bytes, byte[]>> more = new ArrayList<>();
+    AggregateStore goingOn = restore(history);
+    goingOn.open((key, value) -> more.add(KeyValue.pair(key, value)));
+    for (int i = 0; i < 500; i++) {
+      Bytes key = keys.get(3 + random.nextInt(keys.size() - 3));
+      String user = "user-" + random.nextInt(200);
+      store.add(key, user);
+      goingOn.add(key, user);
+    }
+    store.flushCache();
+    goingOn.flushCache();
+    assertSameTallies(store, goingOn, keys);
+    List<KeyValue<Bytes, byte[]>> both = new ArrayList<>(history);
+    both.addAll(more);
+    assertSameTallies(store, restore(both), keys);
+  }
+
+  @Test
+  void manyNewUsersInOneCommitAreSplitIntoRecordsOfBoundedSize() {
+    Set<String> users = new HashSet<>();
+    for (int i = 0; i < 20_000; i++) {
+      String user = "a-rather-long-user-name-" + i;
+      users.add(user);
+      store.add(LIVE, user);
+    }
+    store.flushCache();
+    assertTrue(changelog.size() > 5, changelog.size() + " records");
+    assertTrue(changelog.stream().allMatch(r -> r.value.length <= AggregateStore.MAX_BATCH_BYTES));
+    assertTally(20_000, 20_000, restore(changelog).get(LIVE));
+  }
+
+  @Test
+  void closingTheStoreDropsWhatTheCommitHasNotWritten() {
+    store.add(LIVE, "u1");
+    store.flushCache();
+    store.add(LIVE, "u2");
+    store.add(AUTOMATE, "u3");
+    // what Kafka Streams does after an aborted transaction: close, then restore the committed changelog
+    store.close();
+    AggregateStore revived = restore(changelog);
+    assertTally(1, 1, revived.get(LIVE));
+    assertNull(revived.get(AUTOMATE));
+  }
+
+  @Test
+  void inTheTopologyTheChangelogRestoresTheTalliesAndClosingDeletesAllOfIt() {
+    TopologySettings settings = new TopologySettings("events", "results", "dead-letters",
+        new Windows(MINUTE, 10_000), 5_000, 1_000, 200, 1, 1);
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tally-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    Instant wall = Instant.ofEpochMilli(W + 5_000);
+    try (TopologyTestDriver driver = new TopologyTestDriver(TallyApp.topology(settings), props, wall)) {
+      TestInputTopic<byte[], byte[]> events = driver.createInputTopic("events",
+          new ByteArraySerializer(), new ByteArraySerializer(), wall, Duration.ZERO);
+      TestOutputTopic<byte[], byte[]> changelogTopic = driver.createOutputTopic(
+          "tally-test-" + AggregateProcessor.TALLIES_STORE + "-changelog", new ByteArrayDeserializer(),
+          new ByteArrayDeserializer());
+      StringBuilder lines = new StringBuilder();
+      for (int i = 0; i < 500; i++) {
+        lines.append("event_type=").append(i % 2 == 0 ? "rails-5xx,product=live" : "browser_error,product=automate")
+            .append(" value=user-").append(i % 300).append(' ').append((W + i) * 1_000_000L).append('\n');
+      }
+      // the driver commits after every record, the by-user shuffle's included: one batch per event here
+      events.pipeInput(null, lines.toString().getBytes(StandardCharsets.UTF_8), wall);
+
+      List<KeyValue<byte[], byte[]>> written = changelogTopic.readKeyValuesToList();
+      assertEquals(500, written.size());
+      AggregateStore restored = new AggregateStore("test");
+      restored.open((key, value) -> { });
+      written.forEach(record -> restored.restore(record.key, record.value));
+      assertTally(150, 250, restored.get(LIVE));
+      assertTally(150, 250, restored.get(AUTOMATE));
+
+      events.pipeInput(null, ("event_type=tick,product=clock value=clock "
+          + (W + MINUTE + 10_000) * 1_000_000L).getBytes(StandardCharsets.UTF_8), wall);
+      Set<Bytes> deleted = new HashSet<>();
+      for (KeyValue<byte[], byte[]> record : changelogTopic.readKeyValuesToList()) {
+        if (record.value == null) {
+          deleted.add(Bytes.wrap(record.key));
+        }
+      }
+      Set<Bytes> keys = new HashSet<>();
+      written.forEach(record -> keys.add(Bytes.wrap(record.key)));
+      assertEquals(keys, deleted);
+    }
+  }
+
+  private static AggregateStore open(List<KeyValue<Bytes, byte[]>> sink) {
+    AggregateStore store = new AggregateStore("test");
+    store.open((key, value) -> sink.add(KeyValue.pair(key, value)));
+    return store;
+  }
+
+  private static AggregateStore restore(List<KeyValue<Bytes, byte[]>> records) {
+    AggregateStore store = new AggregateStore("test");
+    store.open((key, value) -> {
+      throw new AssertionError("restoring wrote to the changelog");
+    });
+    for (KeyValue<Bytes, byte[]> record : records) {
+      store.restore(record.key.get(), record.value);
+    }
+    return store;
+  }
+
+  private static void assertSameTallies(AggregateStore want, AggregateStore got, List<Bytes> keys) {
+    int open = 0;
+    for (Bytes key : keys) {
+      AggregateStore.Tally expected = want.get(key);
+      AggregateStore.Tally actual = got.get(key);
+      if (expected == null) {
+        assertNull(actual, "restored a tally that is not there: " + key);
+      } else {
+        open++;
+        assertTally(expected.uniqueUsers(), expected.count(), actual);
+      }
+    }
+    assertTrue(open > 3, "too few open tallies to be a test");
+  }
+
+  private static void assertTally(long unique, long count, AggregateStore.Tally tally) {
+    assertTrue(tally != null, "no tally");
+    assertEquals(count, tally.count(), "count");
+    assertEquals(unique, tally.uniqueUsers(), "unique users");
+  }
+
+  private static Bytes key(long window, String product, String eventType) {
+    return StoreKeys.windowSeries(window, StoreKeys.series(product, eventType));
+  }
+
+  private static Bytes batchKey(Bytes windowSeries, int batch) {
+    byte[] prefix = windowSeries.get();
+    return Bytes.wrap(java.nio.ByteBuffer.allocate(prefix.length + 4).put(prefix).putInt(batch).array());
+  }
+}
