@@ -132,13 +132,8 @@ public final class ChildProcess implements AutoCloseable {
    * close, no last commit. Waits until it is gone.
    */
   public void kill() {
-    if (!closed.compareAndSet(false, true)) {
+    if (!release()) {
       return;
-    }
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException shuttingDown) {
-      // the hook is running or about to
     }
     try {
       process.destroyForcibly().waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
@@ -150,15 +145,22 @@ public final class ChildProcess implements AutoCloseable {
   /** Stops the process (SIGTERM, then SIGKILL after a grace period) and waits for it. Idempotent. */
   @Override
   public void close() {
+    if (release()) {
+      stop();
+    }
+  }
+
+  /** Marks the process closed and drops its shutdown hook; false if it was closed already. */
+  private boolean release() {
     if (!closed.compareAndSet(false, true)) {
-      return;
+      return false;
     }
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException shuttingDown) {
       // the hook is running or about to: it stops the process too
     }
-    stop();
+    return true;
   }
 
   private void stop() {

@@ -299,8 +299,8 @@ public final class ReliabilityRun {
     Thread waiter = new Thread(() -> {
       long ms = awaitProgress(before, killed);
       failovers.add(ms);
-      say(ms < 0 ? "fail-over not done within 180 s" : "fail-over: every input partition committed "
-          + "progress again " + ms + " ms after the kill");
+      say(ms < 0 ? "fail-over not done within 180 s" : "fail-over: every task committed progress "
+          + "again " + ms + " ms after the kill");
     }, "failover-probe");
     waiter.start();
     Thread.sleep(PAUSE.toMillis());
@@ -309,7 +309,7 @@ public final class ReliabilityRun {
     waiter.join();
   }
 
-  /** Milliseconds from {@code killedNanos} until every events partition's committed offset moved past {@code before}. */
+  /** Milliseconds from {@code killedNanos} until every input partition's committed offset moved past {@code before}. */
   private long awaitProgress(Map<TopicPartition, Long> before, long killedNanos) {
     long deadline = killedNanos + TimeUnit.SECONDS.toNanos(180);
     while (System.nanoTime() < deadline) {
@@ -329,16 +329,21 @@ public final class ReliabilityRun {
     return -1;
   }
 
+  /**
+   * The group's committed offsets on every partition its tasks read: the events topic and both
+   * shuffles, so that each task, whichever stage, shows when it processes again (the shuffles carry
+   * watermarks to every partition several times a second).
+   */
   private Map<TopicPartition, Long> committed() throws Exception {
     Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(APPLICATION_ID)
         .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-    Map<TopicPartition, Long> events = new HashMap<>();
+    Map<TopicPartition, Long> inputs = new HashMap<>();
     offsets.forEach((partition, offset) -> {
-      if (partition.topic().equals(EVENTS) && offset != null) {
-        events.put(partition, offset.offset());
+      if (offset != null) {
+        inputs.put(partition, offset.offset());
       }
     });
-    return events;
+    return inputs;
   }
 
   private void awaitGroup(int members) throws Exception {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.decode.EventDecoder;
 import dev.tally.decode.UserEvent;
+import dev.tally.localstack.ChildProcess;
 import dev.tally.localstack.KafkaBroker;
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteKey;
@@ -355,11 +356,10 @@ class TallyIntegrationTest {
 
   /** Tally in a child JVM, which the test can kill without letting it commit or close. */
   private static Process startProcess(Map<String, Object> settings, Path log) throws Exception {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), TallyProcess.class.getName()));
-    settings.forEach((key, value) -> command.add(key + "=" + value));
-    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    List<String> args = new ArrayList<>();
+    settings.forEach((key, value) -> args.add(key + "=" + value));
+    return new ProcessBuilder(ChildProcess.javaCommand(List.of(), TallyApp.class.getName(), args))
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
   // ---- checks
