@@ -1,5 +1,6 @@
 package dev.tally.reliability;
 
+import dev.tally.localstack.WorkDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,7 +85,12 @@ public final class ReliabilityCommand implements Callable<Integer> {
     String markdown = ReliabilityReport.markdown(results, commandLine);
     Files.writeString(output, markdown);
     System.out.print(markdown);
-    System.err.println("tally reliability: wrote " + output + "; servers' files and logs in " + base);
+    if (workDir == null && allExact) {
+      WorkDir.deleteRecursively(base);
+      System.err.println("tally reliability: wrote " + output);
+    } else {
+      System.err.println("tally reliability: wrote " + output + "; servers' files and logs in " + base);
+    }
     return allExact ? 0 : 1;
   }
 
