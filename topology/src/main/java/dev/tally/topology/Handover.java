@@ -2,7 +2,7 @@ package dev.tally.topology;
 
 import dev.tally.topology.internal.ByUser;
 import dev.tally.topology.internal.InternalSerdes;
-import dev.tally.topology.internal.SourcedEvent;
+import dev.tally.topology.internal.EventBatch;
 import dev.tally.topology.internal.Watermark;
 import dev.tally.topology.window.AggregateProcessor;
 import dev.tally.topology.window.LowWatermark;
@@ -172,9 +172,9 @@ public final class Handover implements AutoCloseable {
       readUpTo(consumer, shuffle, ends, record -> {
         if (record.value() instanceof Watermark watermark && !watermark.isIdle()) {
           times.merge(watermark.source(), watermark.timestampMs(), Math::max);
-        } else if (record.value() instanceof SourcedEvent event) {
+        } else if (record.value() instanceof EventBatch batch && batch.count() > 0) {
           // counted by an instance not yet restarted with the boundary
-          times.merge(event.sourcePartition(), event.timestampMs(), Math::max);
+          times.merge(batch.source(), batch.maxTimestampMs(), Math::max);
         }
       });
     }

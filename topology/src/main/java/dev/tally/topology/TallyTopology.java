@@ -8,6 +8,7 @@ import dev.tally.topology.internal.Routed;
 import dev.tally.topology.internal.WatermarkBroadcast;
 import dev.tally.topology.window.AggregateProcessor;
 import dev.tally.topology.window.AggregateStore;
+import dev.tally.topology.window.CommitHook;
 import dev.tally.topology.window.InputState;
 import dev.tally.topology.window.MergeProcessor;
 import dev.tally.topology.window.RouteProcessor;
@@ -31,7 +32,7 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  *  events ──route──▶ [by-user shuffle] ──aggregate──▶ [by-series shuffle] ──merge──▶ results
- *            │  decode, key by user        │ count per user-partition      │ add up, finalize
+ *            │  decode, batch by user      │ count per user-partition      │ add up, finalize
  *            └─▶ dead letters              └─▶ dead letters (late)
  * </pre>
  *
@@ -57,6 +58,7 @@ public final class TallyTopology {
    * @param input what this instance knows of the events topic: records waiting, partition count
    */
   public static void build(StreamsBuilder builder, TopologySettings settings, InputState input) {
+    builder.addStateStore(CommitHook.builder(RouteProcessor.COMMIT_HOOK_STORE));
     builder.addStateStore(AggregateStore.builder(AggregateProcessor.TALLIES_STORE));
     builder.addStateStore(clockStore(AggregateProcessor.WATERMARKS_STORE));
     builder.addStateStore(partialsStore(MergeProcessor.PARTIALS_STORE));
@@ -66,7 +68,8 @@ public final class TallyTopology {
         .stream(settings.eventsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
             .withName("events")
             .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp()))
-        .process(() -> new RouteProcessor(settings, input), Named.as("route"));
+        .process(() -> new RouteProcessor(settings, input), Named.as("route"),
+            RouteProcessor.COMMIT_HOOK_STORE);
 
     KStream<byte[], Routed> aggregated = withoutDeadLetters(routed, "route", settings)
         .mapValues(value -> (ByUser) value, Named.as("route-events"))

@@ -120,6 +120,29 @@ class TallyTopologyTest {
   }
 
   @Test
+  void eventsWaitingInTheShuffleBatchReachTheirWindowBeforeTheWatermarkThatClosesIt() {
+    // one record: the first event is still in the route stage's batch when the second one's
+    // watermark closes its window
+    pipe(line("live", "rails-5xx", "u1", W + 1_000) + "\n"
+        + line("clock", "tick", "clock", W + MINUTE + 10_000));
+    assertCounts(finals().get("live/rails-5xx@" + W), 1, 1);
+    assertTrue(deadLetters.isEmpty());
+  }
+
+  @Test
+  void aRecordOfMoreEventsThanOneBatchHoldsIsCountedExactly() {
+    StringBuilder lines = new StringBuilder();
+    int events = 5_000; // about 5 batches' worth with these names
+    for (int i = 0; i < events; i++) {
+      lines.append(line("live", "rails-5xx", "user-" + "x".repeat(40) + (i % 1_234), W + i))
+          .append('\n');
+    }
+    pipe(lines.toString());
+    closeWithEventAt(W + MINUTE + 10_000);
+    assertCounts(finals().get("live/rails-5xx@" + W), events, 1_234);
+  }
+
+  @Test
   void outOfOrderEventsWithinGraceAreCounted() {
     pipe(line("live", "rails-5xx", "u1", W + 1_000));
     pipe(line("live", "rails-5xx", "u2", W + MINUTE + 9_000)); // next window, 1 s before W closes

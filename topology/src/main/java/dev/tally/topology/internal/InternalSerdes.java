@@ -12,10 +12,11 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 public final class InternalSerdes {
 
-  private static final byte EVENT = 'E';
+  private static final byte EVENTS = 'B';
   private static final byte PARTIAL = 'P';
   private static final byte WATERMARK = 'W';
   private static final int WATERMARK_SIZE = 1 + Integer.BYTES * 2 + Long.BYTES * 2;
+  private static final int BATCH_HEADER_SIZE = 1 + Integer.BYTES * 3;
 
   private InternalSerdes() {
   }
@@ -36,18 +37,12 @@ public final class InternalSerdes {
       if (value instanceof Watermark watermark) {
         return watermark(watermark);
       }
-      SourcedEvent event = (SourcedEvent) value;
-      byte[] product = Wire.utf8(event.product());
-      byte[] eventType = Wire.utf8(event.eventType());
-      byte[] username = Wire.utf8(event.username());
-      ByteBuffer buffer = ByteBuffer.allocate(1 + Long.BYTES * 2 + Integer.BYTES + Wire.size(product)
-          + Wire.size(eventType) + Wire.size(username));
-      buffer.put(EVENT).putLong(event.timestampNs()).putInt(event.sourcePartition())
-          .putLong(event.sourceOffset());
-      Wire.put(buffer, product);
-      Wire.put(buffer, eventType);
-      Wire.put(buffer, username);
-      return buffer.array();
+      EventBatch batch = (EventBatch) value;
+      byte[] data = new byte[BATCH_HEADER_SIZE + batch.length()];
+      ByteBuffer.wrap(data).put(EVENTS).putInt(batch.source()).putInt(batch.destination())
+          .putInt(batch.count());
+      batch.copyTo(data, BATCH_HEADER_SIZE);
+      return data;
     };
   }
 
@@ -61,14 +56,11 @@ public final class InternalSerdes {
       if (tag == WATERMARK) {
         return readWatermark(buffer);
       }
-      if (tag != EVENT) {
+      if (tag != EVENTS || data.length < BATCH_HEADER_SIZE) {
         throw new IllegalArgumentException("unknown by-user record tag " + tag + " on " + topic);
       }
-      long timestampNs = buffer.getLong();
-      int partition = buffer.getInt();
-      long offset = buffer.getLong();
-      return new SourcedEvent(Wire.getString(buffer), Wire.getString(buffer), Wire.getString(buffer),
-          timestampNs, partition, offset);
+      return new EventBatch(buffer.getInt(), buffer.getInt(), buffer.getInt(), data,
+          BATCH_HEADER_SIZE, data.length - BATCH_HEADER_SIZE);
     };
   }
 

@@ -19,8 +19,8 @@ public record Watermark(int source, int sources, long timestampMs, long idleForM
     implements ByUser, BySeries {
 
   /**
-   * The record key of watermarks. Not null, since Kafka Streams' repartition step drops null keys; the
-   * partitioner sends watermarks everywhere whatever the key.
+   * The record key of watermarks and {@link EventBatch}es. Not null, since Kafka Streams' repartition
+   * step drops null keys; the partitioner routes both by their value, whatever the key.
    */
   public static final byte[] KEY = new byte[0];
 

@@ -8,8 +8,9 @@ import org.apache.kafka.streams.processor.StreamPartitioner;
 
 /**
  * Partitions a shuffle: a record goes to the partition of its key (as Kafka's default partitioner would
- * put it), a {@link Watermark} goes to every partition, since every downstream partition must hear
- * every upstream partition's clock.
+ * put it), an {@link EventBatch} to the partition it was collected for (that of its users' names), and
+ * a {@link Watermark} to every partition, since every downstream partition must hear every upstream
+ * partition's clock.
  */
 public final class WatermarkBroadcast<V> implements StreamPartitioner<byte[], V> {
 
@@ -22,6 +23,18 @@ public final class WatermarkBroadcast<V> implements StreamPartitioner<byte[], V>
       }
       return Optional.of(all);
     }
-    return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(key)) % partitions));
+    if (value instanceof EventBatch batch) {
+      if (batch.destination() >= partitions) {
+        throw new IllegalStateException("an event batch for partition " + batch.destination()
+            + " of " + topic + ", which has " + partitions);
+      }
+      return Optional.of(Set.of(batch.destination()));
+    }
+    return Optional.of(Set.of(partitionOf(key, partitions)));
+  }
+
+  /** The partition of {@code key} among {@code partitions}, as Kafka's default partitioner puts it. */
+  public static int partitionOf(byte[] key, int partitions) {
+    return Utils.toPositive(Utils.murmur2(key)) % partitions;
   }
 }

@@ -8,15 +8,14 @@ import dev.tally.topology.TallyMetrics;
 import dev.tally.topology.TopologySettings;
 import dev.tally.topology.internal.ByUser;
 import dev.tally.topology.internal.DeadLetter;
+import dev.tally.topology.internal.EventBatch;
 import dev.tally.topology.internal.Partial;
 import dev.tally.topology.internal.Routed;
-import dev.tally.topology.internal.SourcedEvent;
 import dev.tally.topology.internal.Watermark;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -45,7 +44,8 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
 
   private final TopologySettings settings;
   private final Windows windows;
-  private final Set<Bytes> changed = new LinkedHashSet<>();
+  /** Tallies changed since the last live update (a flag on each, no hash lookup per event). */
+  private final List<AggregateStore.Tally> changed = new ArrayList<>();
   private ProcessorContext<byte[], Routed> context;
   private TallyMetrics metrics;
   private DeadLetters deadLetters;
@@ -60,6 +60,7 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
   @Override
   public void init(ProcessorContext<byte[], Routed> context) {
     this.context = context;
+    changed.clear(); // after a dirty close the store's tallies are new ones
     this.metrics = new TallyMetrics(context);
     this.deadLetters = new DeadLetters(context, metrics);
     this.tallies = context.getStateStore(TALLIES_STORE);
@@ -71,8 +72,10 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
 
   @Override
   public void process(Record<byte[], ByUser> record) {
-    if (record.value() instanceof SourcedEvent event) {
-      count(record.key(), event);
+    if (record.value() instanceof EventBatch batch) {
+      for (EventBatch.Cursor event = batch.cursor(); event.next(); ) {
+        count(batch, event);
+      }
     } else if (record.value() instanceof Watermark upstream) {
       Long before = watermark.advance(upstream);
       if (before != null) {
@@ -81,27 +84,31 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
     }
   }
 
-  private void count(byte[] key, SourcedEvent event) {
+  private void count(EventBatch batch, EventBatch.Cursor event) {
     long window = windows.startOf(event.timestampMs());
     if (windows.isClosed(window, watermark.current())) {
-      late(key, event, window);
+      late(batch, event, window);
       return;
     }
-    Bytes windowSeries = StoreKeys.windowSeries(window,
-        StoreKeys.series(event.product(), event.eventType()));
-    tallies.add(windowSeries, event.username());
-    changed.add(windowSeries);
+    Bytes windowSeries = StoreKeys.windowSeries(window, event.array(), event.seriesOffset(),
+        event.seriesLength());
+    AggregateStore.Tally tally = tallies.add(windowSeries, event.username());
+    if (!tally.liveQueued) {
+      tally.liveQueued = true;
+      changed.add(tally);
+    }
   }
 
-  private void late(byte[] key, SourcedEvent event, long window) {
-    byte[] payload = EventDecoder.encodeAvro(new UserEvent(event.product(), event.eventType(),
-        event.username(), event.timestampNs()));
+  private void late(EventBatch batch, EventBatch.Cursor event, long window) {
+    String[] series = StoreKeys.productAndEventType(event.series());
+    byte[] payload = EventDecoder.encodeAvro(new UserEvent(series[0], series[1], event.username(),
+        event.timestampNs()));
     String message = "event at " + Instant.ofEpochMilli(event.timestampMs()) + " is for window ["
         + Instant.ofEpochMilli(window) + ", " + Instant.ofEpochMilli(windows.endOf(window))
         + "), closed at watermark " + Instant.ofEpochMilli(watermark.current()) + " (grace "
         + windows.graceMs() + " ms)";
-    deadLetters.send(key, new DeadLetter(BadInputReason.LATE, message, payload,
-        settings.eventsTopic(), event.sourcePartition(), event.sourceOffset()));
+    deadLetters.send(event.usernameBytes(), new DeadLetter(BadInputReason.LATE, message, payload,
+        settings.eventsTopic(), batch.source(), event.offset()));
   }
 
   /** Emits the final partials of the windows that the watermark's advance closed, then forgets them. */
@@ -109,22 +116,23 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
     long from = before == Long.MIN_VALUE ? 0 : windows.firstOpenStart(before);
     long to = windows.firstOpenStart(now);
     if (to > from) {
-      tallies.closeBefore(to, this::forwardPartial);
-      changed.removeIf(key -> StoreKeys.windowOf(key) < to);
+      tallies.closeBefore(to, (windowSeries, tally) -> {
+        tally.liveQueued = false; // the final is the last update
+        forwardPartial(windowSeries, tally);
+      });
     }
     context.forward(new Record<>(Watermark.KEY,
         Watermark.at(context.taskId().partition(), settings.aggregationPartitions(), now), now));
   }
 
   private void emitChanged() {
-    for (Iterator<Bytes> it = changed.iterator(); it.hasNext(); ) {
-      Bytes key = it.next();
-      AggregateStore.Tally tally = tallies.get(key);
-      if (tally != null) {
-        forwardPartial(key, tally);
+    for (AggregateStore.Tally tally : changed) {
+      if (tally.liveQueued) {
+        tally.liveQueued = false;
+        forwardPartial(tally.windowSeries(), tally);
       }
-      it.remove();
     }
+    changed.clear();
   }
 
   private void forwardPartial(Bytes windowSeries, AggregateStore.Tally tally) {

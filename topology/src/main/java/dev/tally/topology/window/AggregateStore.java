@@ -4,9 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -49,9 +49,11 @@ public final class AggregateStore implements StateStore, CachedStateStore<Bytes,
   private static final int EVENTS_BYTES = Long.BYTES;
 
   private final String name;
+  /** In key order, for closing windows; {@link #index} finds one faster. */
   private final NavigableMap<Bytes, Tally> tallies = new TreeMap<>();
-  /** Tallies changed since the last flush, each with something to write. */
-  private final Set<Tally> dirty = new LinkedHashSet<>();
+  private final Map<Bytes, Tally> index = new HashMap<>();
+  /** Tallies changed since the last flush; those still marked dirty (not closed since) are written. */
+  private final List<Tally> dirty = new ArrayList<>();
   private final Position position = Position.emptyPosition();
   private ChangelogSink changelog;
   private volatile boolean open;
@@ -74,6 +76,10 @@ public final class AggregateStore implements StateStore, CachedStateStore<Bytes,
     private List<String> pendingUsers = new ArrayList<>();
     /** Batches of this tally in the changelog: the next batch's number. */
     private int batches;
+    /** In the store's list of tallies to flush: set membership without a hash lookup per event. */
+    private boolean dirty;
+    /** Waiting in the aggregating stage's list of live updates to send. */
+    boolean liveQueued;
 
     private Tally(Bytes windowSeries) {
       this.windowSeries = windowSeries;
@@ -85,6 +91,10 @@ public final class AggregateStore implements StateStore, CachedStateStore<Bytes,
 
     public long uniqueUsers() {
       return users.size();
+    }
+
+    public Bytes windowSeries() {
+      return windowSeries;
     }
   }
 
@@ -121,23 +131,27 @@ public final class AggregateStore implements StateStore, CachedStateStore<Bytes,
    * @return the tally, with this event counted
    */
   public Tally add(Bytes windowSeries, String user) {
-    Tally tally = tallies.get(windowSeries);
+    Tally tally = index.get(windowSeries);
     if (tally == null) {
       tally = new Tally(windowSeries);
       tallies.put(windowSeries, tally);
+      index.put(windowSeries, tally);
     }
     tally.count++;
     tally.pendingCount++;
     if (tally.users.add(user)) {
       tally.pendingUsers.add(user);
     }
-    dirty.add(tally);
+    if (!tally.dirty) {
+      tally.dirty = true;
+      dirty.add(tally);
+    }
     return tally;
   }
 
   /** The tally of {@code windowSeries}, or {@code null}. */
   public Tally get(Bytes windowSeries) {
-    return tallies.get(windowSeries);
+    return index.get(windowSeries);
   }
 
   /**
@@ -150,7 +164,8 @@ public final class AggregateStore implements StateStore, CachedStateStore<Bytes,
       Tally tally = it.next();
       closed.accept(tally.windowSeries, tally);
       // pending events were never written: forgetting them is their deletion
-      dirty.remove(tally);
+      tally.dirty = false;
+      index.remove(tally.windowSeries);
       for (int batch = 0; batch < tally.batches; batch++) {
         changelog.send(batchKey(tally.windowSeries, batch), null);
       }
@@ -162,6 +177,9 @@ public final class AggregateStore implements StateStore, CachedStateStore<Bytes,
   @Override
   public void flushCache() {
     for (Tally tally : dirty) {
+      if (!tally.dirty) {
+        continue; // closed since it changed
+      }
       List<String> users = tally.pendingUsers;
       int next = 0;
       long events = tally.pendingCount;
@@ -186,6 +204,7 @@ public final class AggregateStore implements StateStore, CachedStateStore<Bytes,
       } while (next < users.size());
       tally.pendingCount = 0;
       tally.pendingUsers = new ArrayList<>();
+      tally.dirty = false;
     }
     dirty.clear();
   }
@@ -195,9 +214,15 @@ public final class AggregateStore implements StateStore, CachedStateStore<Bytes,
     Bytes windowSeries = Bytes.wrap(Arrays.copyOf(key, key.length - BATCH_BYTES));
     if (value == null) {
       tallies.remove(windowSeries);
+      index.remove(windowSeries);
       return;
     }
-    Tally tally = tallies.computeIfAbsent(windowSeries, Tally::new);
+    Tally tally = index.get(windowSeries);
+    if (tally == null) {
+      tally = new Tally(windowSeries);
+      tallies.put(windowSeries, tally);
+      index.put(windowSeries, tally);
+    }
     tally.batches = Math.max(tally.batches,
         ByteBuffer.wrap(key, key.length - BATCH_BYTES, BATCH_BYTES).getInt() + 1);
     ByteBuffer buffer = ByteBuffer.wrap(value);
@@ -229,6 +254,7 @@ public final class AggregateStore implements StateStore, CachedStateStore<Bytes,
   @Override
   public void close() {
     tallies.clear();
+    index.clear();
     dirty.clear();
     open = false;
   }

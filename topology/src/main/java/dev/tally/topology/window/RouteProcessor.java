@@ -10,12 +10,14 @@ import dev.tally.topology.TallyMetrics;
 import dev.tally.topology.ThrottledLog;
 import dev.tally.topology.TopologySettings;
 import dev.tally.topology.internal.DeadLetter;
+import dev.tally.topology.internal.EventBatch;
 import dev.tally.topology.internal.Routed;
-import dev.tally.topology.internal.SourcedEvent;
 import dev.tally.topology.internal.Watermark;
+import dev.tally.topology.internal.WatermarkBroadcast;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import org.apache.kafka.common.metrics.Sensor;
@@ -29,17 +31,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Stage 1, one task per input partition: decodes each record, sends what cannot be decoded to the
- * dead-letter topic, keys every event by its username for the by-user shuffle, and announces this
+ * dead-letter topic, sends every event to the by-user partition of its username, and announces this
  * partition's event-time clock ({@link SourceClock}) to every aggregating partition as a
  * {@link Watermark}: right away when it makes another window closable, and at most every
  * {@code watermarkIntervalMs} otherwise (which is also how an idle partition's clock moves on).
- * Stateless, so that growing the events topic does not break it.
+ * Stateless (its {@link CommitHook} holds nothing), so that growing the events topic does not break it.
+ *
+ * <p>Events cross the shuffle in {@link EventBatch}es, one per by-user partition: a batch is sent when
+ * it is full, before every watermark (so that no event arrives after a watermark that promised it
+ * would not) and before every commit (so that the transaction committing an input offset holds its
+ * events).
  *
  * <p>Events of windows outside this application's {@link Generation} are skipped (counted, logged,
  * not dead-lettered: another generation counts them), but still move the clock, since the windows
  * this generation does own must close while the traffic has moved on past its last one.
  */
 public final class RouteProcessor implements Processor<byte[], byte[], byte[], Routed> {
+
+  /** The store whose commit hook sends the batches. */
+  public static final String COMMIT_HOOK_STORE = "route-commit-hook";
 
   private static final Logger LOG = LoggerFactory.getLogger(RouteProcessor.class);
   private static final long LOG_EVERY_MS = 10_000;
@@ -55,7 +65,11 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   private TallyMetrics metrics;
   private DeadLetters deadLetters;
   private SourceClock clock;
+  private CommitHook commitHook;
+  private EventBatch.Builder[] batches;
   private final Map<InputFormat, Sensor> decodedByFormat = new EnumMap<>(InputFormat.class);
+  /** Decoded events per format not yet recorded: a sensor records under a lock, so once per batch. */
+  private final long[] decodedPending = new long[InputFormat.values().length];
   private long announced = Long.MIN_VALUE;
 
   public RouteProcessor(TopologySettings settings, InputState input) {
@@ -70,6 +84,14 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     this.metrics = new TallyMetrics(context);
     this.deadLetters = new DeadLetters(context, metrics);
     this.clock = new SourceClock(settings.idleTimeoutMs(), context.currentSystemTimeMs());
+    // after a task's dirty close Kafka Streams may init this processor again: start with nothing
+    this.batches = new EventBatch.Builder[settings.aggregationPartitions()];
+    for (int p = 0; p < batches.length; p++) {
+      batches[p] = new EventBatch.Builder(p);
+    }
+    Arrays.fill(decodedPending, 0);
+    this.commitHook = context.getStateStore(COMMIT_HOOK_STORE);
+    commitHook.beforeCommit(this::sendBatches);
     context.schedule(Duration.ofMillis(settings.watermarkIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
         this::punctuate);
   }
@@ -77,6 +99,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   @Override
   public void process(Record<byte[], byte[]> record) {
     RecordMetadata source = context.recordMetadata().orElseThrow();
+    commitHook.lastRecord(source.topic(), source.partition(), source.offset(), record.timestamp());
     Decoded decoded = decoder.decode(record.value(), record.timestamp());
     for (Rejection rejection : decoded.rejections()) {
       deadLetters.send(record.key(), new DeadLetter(rejection.reason(), rejection.message(),
@@ -85,16 +108,20 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     if (decoded.events().isEmpty()) {
       return;
     }
-    decodedSensor(decoded.format()).record(decoded.events().size());
+    decodedPending[decoded.format().ordinal()] += decoded.events().size();
     long now = context.currentSystemTimeMs();
     boolean ahead = false;
     for (UserEvent event : decoded.events()) {
       long window = settings.windows().startOf(event.timestampMs());
       if (generation.owns(window)) {
-        SourcedEvent sourced = new SourcedEvent(event.product(), event.eventType(), event.username(),
-            event.timestampNs(), source.partition(), source.offset());
-        context.forward(new Record<>(event.username().getBytes(StandardCharsets.UTF_8), sourced,
-            event.timestampMs()));
+        byte[] user = event.username().getBytes(StandardCharsets.UTF_8);
+        int partition = WatermarkBroadcast.partitionOf(user, batches.length);
+        EventBatch.Builder batch = batches[partition];
+        batch.add(event.timestampNs(), source.offset(),
+            StoreKeys.series(event.product(), event.eventType()), user);
+        if (batch.size() >= EventBatch.MAX_BYTES) {
+          send(batch);
+        }
       } else {
         skip(window, source, now);
         ahead |= !generation.isBefore(window);
@@ -166,8 +193,31 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
       return;
     }
     announced = watermark;
+    sendBatches();
     context.forward(new Record<>(Watermark.KEY,
         Watermark.at(context.taskId().partition(), sources(), watermark), watermark));
+  }
+
+  /** Sends every batch that holds events, and records the decoded events' metric. */
+  private void sendBatches() {
+    for (EventBatch.Builder batch : batches) {
+      if (!batch.isEmpty()) {
+        send(batch);
+      }
+    }
+    for (InputFormat format : InputFormat.values()) {
+      long decoded = decodedPending[format.ordinal()];
+      if (decoded > 0) {
+        decodedSensor(format).record(decoded);
+        decodedPending[format.ordinal()] = 0;
+      }
+    }
+  }
+
+  /** A batch goes out with the wall-clock time: its events' times may lie anywhere. */
+  private void send(EventBatch.Builder batch) {
+    context.forward(new Record<>(Watermark.KEY, batch.build(context.taskId().partition()),
+        context.currentSystemTimeMs()));
   }
 
   @Override

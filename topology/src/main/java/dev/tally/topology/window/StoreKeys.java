@@ -30,6 +30,16 @@ public final class StoreKeys {
         .putLong(windowStart).put(series).array());
   }
 
+  /** {@code window | series}, the series being {@code length} bytes of {@code array} from {@code from}. */
+  public static Bytes windowSeries(long windowStart, byte[] array, int from, int length) {
+    byte[] key = new byte[WINDOW_BYTES + length];
+    for (int i = 0; i < WINDOW_BYTES; i++) {
+      key[i] = (byte) (windowStart >>> (56 - 8 * i));
+    }
+    System.arraycopy(array, from, key, WINDOW_BYTES, length);
+    return Bytes.wrap(key);
+  }
+
   /** {@code window | series | source}: the partial of one upstream partition. */
   public static Bytes windowSeriesSource(long windowStart, byte[] series, int source) {
     return Bytes.wrap(ByteBuffer.allocate(WINDOW_BYTES + series.length + Integer.BYTES)
