@@ -4,7 +4,9 @@ import dev.tally.bench.FinalWatch.Counts;
 import dev.tally.bench.FinalWatch.SeriesWindow;
 import dev.tally.decode.EventDecoder;
 import dev.tally.decode.UserEvent;
+import dev.tally.localstack.Commands;
 import dev.tally.localstack.KafkaBroker;
+import dev.tally.localstack.WorkDir;
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteKey;
 import dev.tally.topology.ResultSerdes;
@@ -153,8 +155,12 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (latencySeconds > 0 && !skipSinks) {
+      Commands.requireServers(); // before the backlog, not after it
+    }
     Path work = Files.createTempDirectory("tally-bench");
     Map<String, List<Result>> results = new java.util.LinkedHashMap<>();
+    // the broker's log and the jobs' state: about a gigabyte per million events
     try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"), 0)) {
       String bootstrap = broker.bootstrapServers();
       Expected expected = preload(bootstrap);
@@ -182,6 +188,8 @@ public final class BenchCommand implements Callable<Integer> {
           latencies.add(latency(bootstrap, run, work));
         }
       }
+    } finally {
+      WorkDir.deleteRecursively(work);
     }
     long rss = residentBytes();
     String table = table(results) + "\n" + memoryTable(results, rss) + latencyTable();
