@@ -518,32 +518,34 @@ public final class BenchCommand implements Callable<Integer> {
       // the first window is partial and meets a cold JIT; windows closing after the traffic stops
       // wait for the idle rule, which is not what is measured here
       long firstClose = (from / LATENCY_WINDOW_MS + 2) * LATENCY_WINDOW_MS + LATENCY_GRACE_MS;
-      if (sinks != null) {
-        Supplier<Collection<SeriesWindow>> due = () -> dueFinals(firstClose, until);
-        watches.add(new FinalWatch("Redis", sinks.redisReader(), SINK_POLL, due, log).start());
-        watches.add(new FinalWatch("InfluxDB", sinks.influxReader(), SINK_POLL, due, log).start());
-      }
-      Thread producing = new Thread(() -> produceSteadily(bootstrap, id + "-events", until), "bench-steady");
-      producing.start();
-      long topicDeadline = until + LATENCY_WINDOW_MS + LATENCY_GRACE_MS + 5_000;
-      long sinkDeadline = until + SINK_WAIT.toMillis();
-      for (long now = System.currentTimeMillis();
-          now < topicDeadline || (now < sinkDeadline && !allSighted(finals, watches));
-          now = System.currentTimeMillis()) {
-        for (ConsumerRecord<MinuteKey, MinuteCount> record : results.poll(Duration.ofMillis(20))) {
-          MinuteCount value = record.value();
-          long closable = value.getWindowEnd().toEpochMilli() + LATENCY_GRACE_MS;
-          if (value.getIsFinal() && closable >= firstClose && closable <= until) {
-            SeriesWindow key = new SeriesWindow(value.getProduct(), value.getEventType(),
-                value.getWindowStart().toEpochMilli());
-            finals.put(key, new Counts(value.getCount(), value.getUniqueUsers()));
-            topicDelays.put(key, System.currentTimeMillis() - closable);
+      try {
+        if (sinks != null) {
+          Supplier<Collection<SeriesWindow>> due = () -> dueFinals(firstClose, until);
+          watches.add(new FinalWatch("Redis", sinks.redisReader(), SINK_POLL, due, log).start());
+          watches.add(new FinalWatch("InfluxDB", sinks.influxReader(), SINK_POLL, due, log).start());
+        }
+        Thread producing = new Thread(() -> produceSteadily(bootstrap, id + "-events", until), "bench-steady");
+        producing.start();
+        long topicDeadline = until + LATENCY_WINDOW_MS + LATENCY_GRACE_MS + 5_000;
+        long sinkDeadline = until + SINK_WAIT.toMillis();
+        for (long now = System.currentTimeMillis();
+            now < topicDeadline || (now < sinkDeadline && !allSighted(finals, watches));
+            now = System.currentTimeMillis()) {
+          for (ConsumerRecord<MinuteKey, MinuteCount> record : results.poll(Duration.ofMillis(20))) {
+            MinuteCount value = record.value();
+            long closable = value.getWindowEnd().toEpochMilli() + LATENCY_GRACE_MS;
+            if (value.getIsFinal() && closable >= firstClose && closable <= until) {
+              SeriesWindow key = new SeriesWindow(value.getProduct(), value.getEventType(),
+                  value.getWindowStart().toEpochMilli());
+              finals.put(key, new Counts(value.getCount(), value.getUniqueUsers()));
+              topicDelays.put(key, System.currentTimeMillis() - closable);
+            }
           }
         }
+        producing.join();
+      } finally {
+        watches.forEach(FinalWatch::close); // before the servers stop
       }
-      producing.join();
-    } finally {
-      watches.forEach(FinalWatch::close);
     }
     Latency topic = Latency.of(new ArrayList<>(topicDelays.values()), 0, 0);
     log.printf("# latency at %,d events/s, results topic: %s%n", latencyRate, topic);
