@@ -1,8 +1,12 @@
 package dev.tally.bench;
 
+import dev.tally.bench.FinalWatch.Counts;
+import dev.tally.bench.FinalWatch.SeriesWindow;
 import dev.tally.decode.EventDecoder;
 import dev.tally.decode.UserEvent;
+import dev.tally.localstack.Commands;
 import dev.tally.localstack.KafkaBroker;
+import dev.tally.localstack.WorkDir;
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteKey;
 import dev.tally.topology.ResultSerdes;
@@ -21,13 +25,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -57,13 +64,17 @@ import picocli.CommandLine.Spec;
  * ceiling), Tally with each thread count (and with other settings, {@code --variant}), and the naive
  * Kafka Streams job, each with the number of events it counted; then the distinct-user state's
  * changelog and heap per (window, series, user) entry, the process's RSS, and the latency of final
- * results under a steady producer. Runs on an in-process broker in this JVM; writes Markdown tables.
+ * results under a steady producer, to the results topic and, through the shipped connector
+ * configurations, to Redis and InfluxDB. Runs on an in-process broker in this JVM (the sinks'
+ * servers as child processes, their Connect worker in this JVM); writes Markdown tables.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Preloads a backlog of Avro events into an in-process broker, then times a plain "
         + "consumer, Tally and a naive Kafka Streams job catching up on it, and prints (and writes) "
         + "a table of events/s, ratios to the plain consumer, and events counted; then the state's "
-        + "size, and the latency of final results under steady traffic.")
+        + "size, and the latency of final results under steady traffic to the results topic, Redis "
+        + "and InfluxDB (the shipped sink configurations in a Connect worker; needs redis-server and "
+        + "influxd unless --skip-sinks).")
 public final class BenchCommand implements Callable<Integer> {
 
   private static final long WINDOW_MS = 60_000;
@@ -72,6 +83,12 @@ public final class BenchCommand implements Callable<Integer> {
   private static final Duration NO_PROGRESS = Duration.ofSeconds(180);
   private static final long LATENCY_WINDOW_MS = 5_000;
   private static final long LATENCY_GRACE_MS = 1_000;
+  /** How often the latency measurement polls Redis and InfluxDB for finals. */
+  private static final Duration SINK_POLL = Duration.ofMillis(20);
+  /** How long after the traffic stops the measurement waits for finals still missing in a sink. */
+  private static final Duration SINK_WAIT = Duration.ofSeconds(60);
+  /** The target: the final result in Redis within this of window end + grace, at p99. */
+  private static final long REDIS_P99_TARGET_MS = 2_000;
 
   @Option(names = "--events", defaultValue = "2000000", description = "Events to preload (default ${DEFAULT-VALUE}).")
   int events;
@@ -117,6 +134,11 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--skip-naive", description = "Do not run the naive Kafka Streams job.")
   boolean skipNaive;
 
+  @Option(names = "--skip-sinks",
+      description = "Measure latency to the results topic only: no redis-server, influxd and Connect "
+          + "worker with the shipped Redis mirror and InfluxDB sink configurations.")
+  boolean skipSinks;
+
   @Option(names = "--output", paramLabel = "FILE", description = "Write the table here (e.g. BENCHMARKS.md).")
   Path output;
 
@@ -124,7 +146,7 @@ public final class BenchCommand implements Callable<Integer> {
   CommandSpec spec;
 
   private final PrintStream log = System.err;
-  private final List<Latency> latencies = new ArrayList<>();
+  private final List<LatencyRun> latencies = new ArrayList<>();
 
   /** Runs the benchmark without the rest of the tally command. */
   public static void main(String[] args) {
@@ -133,8 +155,12 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (latencySeconds > 0 && !skipSinks) {
+      Commands.requireServers(); // before the backlog, not after it
+    }
     Path work = Files.createTempDirectory("tally-bench");
     Map<String, List<Result>> results = new java.util.LinkedHashMap<>();
+    // the broker's log and the jobs' state: about a gigabyte per million events
     try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"), 0)) {
       String bootstrap = broker.bootstrapServers();
       Expected expected = preload(bootstrap);
@@ -162,6 +188,8 @@ public final class BenchCommand implements Callable<Integer> {
           latencies.add(latency(bootstrap, run, work));
         }
       }
+    } finally {
+      WorkDir.deleteRecursively(work);
     }
     long rss = residentBytes();
     String table = table(results) + "\n" + memoryTable(results, rss) + latencyTable();
@@ -189,8 +217,31 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  /** Wall-clock time from window end + grace to the final result, over the finals of one run. */
-  private record Latency(long p50, long p99, long max, int finals) {
+  /**
+   * Wall-clock time from window end + grace until a final result is there, over the finals of one
+   * run (-1 when there were none).
+   *
+   * @param finals finals measured: there, with the results topic's figures
+   * @param absent finals of the results topic never seen in the sink
+   * @param different finals first seen in the sink with other figures than the results topic's
+   */
+  private record Latency(long p50, long p99, long max, int finals, int absent, int different) {
+    static Latency of(List<Long> delays, int absent, int different) {
+      Collections.sort(delays);
+      return delays.isEmpty() ? new Latency(-1, -1, -1, 0, absent, different) : new Latency(
+          percentile(delays, 0.50), percentile(delays, 0.99), delays.get(delays.size() - 1),
+          delays.size(), absent, different);
+    }
+
+    @Override
+    public String toString() {
+      return String.format("p50 %d ms, p99 %d ms, max %d ms over %,d finals, %d missing, %d different",
+          p50, p99, max, finals, absent, different);
+    }
+  }
+
+  /** One latency run: to the results topic, and to each sink by name (none with --skip-sinks). */
+  private record LatencyRun(Latency topic, Map<String, Latency> sinks) {
   }
 
   private record Expected(Map<String, Long> windows, long events) {
@@ -429,9 +480,11 @@ public final class BenchCommand implements Callable<Integer> {
    * Latency under steady traffic: events at {@code latencyRate} per second stamped with the wall clock,
    * 5-second windows with 1 s of grace, for {@code latencySeconds}; for each final result of a window
    * that closed while traffic flowed, the wall-clock time from window end + grace until this
-   * read_committed consumer has it.
+   * read_committed consumer has it, and (unless {@code --skip-sinks}) until the shipped Redis mirror
+   * and InfluxDB sink, in a Connect worker reading the same results topic, hold it with the same
+   * figures: each sink is polled every {@link #SINK_POLL}, for every series of every due window.
    */
-  private Latency latency(String bootstrap, int run, Path work) throws Exception {
+  private LatencyRun latency(String bootstrap, int run, Path work) throws Exception {
     String id = "bench-latency-" + run;
     Map<String, String> config = new HashMap<>();
     config.put("bootstrap.servers", bootstrap);
@@ -447,36 +500,108 @@ public final class BenchCommand implements Callable<Integer> {
     config.put("num.stream.threads", Integer.toString(threads[0]));
     config.put("state.dir", work.resolve(id).toString());
     config.putAll(overrides);
-    List<Long> delays = new ArrayList<>();
-    try (TallyApp app = TallyApp.start(new TallyConfig(config));
+    // the final of each measured window on the topic: its figures, and when this consumer had it
+    Map<SeriesWindow, Counts> finals = new HashMap<>();
+    Map<SeriesWindow, Long> topicDelays = new HashMap<>();
+    List<FinalWatch> watches = new ArrayList<>();
+    try (BenchSinks sinks = skipSinks ? null : BenchSinks.start(bootstrap);
+        TallyApp app = TallyApp.start(new TallyConfig(config));
         KafkaConsumer<MinuteKey, MinuteCount> results = consumer(bootstrap,
             ResultSerdes.minuteKey().deserializer(), ResultSerdes.minuteCount().deserializer())) {
       app.awaitRunning(Duration.ofSeconds(60));
+      if (sinks != null) {
+        sinks.connect(id + "-results", id); // Tally has created the topic by now
+      }
       results.subscribe(List.of(id + "-results"));
       long from = System.currentTimeMillis();
       long until = from + latencySeconds * 1000L;
-      Thread producing = new Thread(() -> produceSteadily(bootstrap, id + "-events", until), "bench-steady");
-      producing.start();
       // the first window is partial and meets a cold JIT; windows closing after the traffic stops
       // wait for the idle rule, which is not what is measured here
       long firstClose = (from / LATENCY_WINDOW_MS + 2) * LATENCY_WINDOW_MS + LATENCY_GRACE_MS;
-      while (System.currentTimeMillis() < until + LATENCY_WINDOW_MS + LATENCY_GRACE_MS + 5_000) {
-        for (ConsumerRecord<MinuteKey, MinuteCount> record : results.poll(Duration.ofMillis(20))) {
-          MinuteCount value = record.value();
-          long closable = value.getWindowEnd().toEpochMilli() + LATENCY_GRACE_MS;
-          if (value.getIsFinal() && closable >= firstClose && closable <= until) {
-            delays.add(System.currentTimeMillis() - closable);
+      try {
+        if (sinks != null) {
+          Supplier<Collection<SeriesWindow>> due = () -> dueFinals(firstClose, until);
+          watches.add(new FinalWatch("Redis", sinks.redisReader(), SINK_POLL, due, log).start());
+          watches.add(new FinalWatch("InfluxDB", sinks.influxReader(), SINK_POLL, due, log).start());
+        }
+        Thread producing = new Thread(() -> produceSteadily(bootstrap, id + "-events", until), "bench-steady");
+        producing.start();
+        long topicDeadline = until + LATENCY_WINDOW_MS + LATENCY_GRACE_MS + 5_000;
+        long sinkDeadline = until + SINK_WAIT.toMillis();
+        for (long now = System.currentTimeMillis();
+            now < topicDeadline || (now < sinkDeadline && !allSighted(finals, watches));
+            now = System.currentTimeMillis()) {
+          for (ConsumerRecord<MinuteKey, MinuteCount> record : results.poll(Duration.ofMillis(20))) {
+            MinuteCount value = record.value();
+            long closable = value.getWindowEnd().toEpochMilli() + LATENCY_GRACE_MS;
+            if (value.getIsFinal() && closable >= firstClose && closable <= until) {
+              SeriesWindow key = new SeriesWindow(value.getProduct(), value.getEventType(),
+                  value.getWindowStart().toEpochMilli());
+              finals.put(key, new Counts(value.getCount(), value.getUniqueUsers()));
+              topicDelays.put(key, System.currentTimeMillis() - closable);
+            }
           }
         }
+        producing.join();
+      } finally {
+        watches.forEach(FinalWatch::close); // before the servers stop
       }
-      producing.join();
     }
-    Collections.sort(delays);
-    Latency latency = delays.isEmpty() ? new Latency(-1, -1, -1, 0) : new Latency(
-        percentile(delays, 0.50), percentile(delays, 0.99), delays.get(delays.size() - 1), delays.size());
-    log.printf("# latency at %,d events/s: p50 %d ms, p99 %d ms, max %d ms over %d finals%n",
-        latencyRate, latency.p50(), latency.p99(), latency.max(), latency.finals());
-    return latency;
+    Latency topic = Latency.of(new ArrayList<>(topicDelays.values()), 0, 0);
+    log.printf("# latency at %,d events/s, results topic: %s%n", latencyRate, topic);
+    Map<String, Latency> sinks = new LinkedHashMap<>();
+    for (FinalWatch watch : watches) {
+      List<Long> delays = new ArrayList<>();
+      int absent = 0;
+      int different = 0;
+      for (Map.Entry<SeriesWindow, Counts> entry : finals.entrySet()) {
+        FinalWatch.Sighting seen = watch.sightings().get(entry.getKey());
+        if (seen == null) {
+          absent++;
+        } else if (!seen.counts().equals(entry.getValue())) {
+          different++;
+        } else {
+          delays.add(seen.atMs() - closable(entry.getKey()));
+        }
+      }
+      Latency latency = Latency.of(delays, absent, different);
+      sinks.put(watch.name(), latency);
+      log.printf("# latency at %,d events/s, %s: %s (%,d polls, %,d failed)%n", latencyRate,
+          watch.name(), latency, watch.polls(), watch.failures());
+    }
+    return new LatencyRun(topic, sinks);
+  }
+
+  private static long closable(SeriesWindow key) {
+    return key.windowStartMs() + LATENCY_WINDOW_MS + LATENCY_GRACE_MS;
+  }
+
+  /**
+   * The finals the sinks are polled for: every series the producer sends, in every measured window
+   * that closes within the next second (none can be final earlier: events carry the wall clock).
+   */
+  private List<SeriesWindow> dueFinals(long firstClose, long lastClose) {
+    long horizon = Math.min(lastClose, System.currentTimeMillis() + 1_000);
+    List<SeriesWindow> due = new ArrayList<>();
+    for (long close = firstClose; close <= horizon; close += LATENCY_WINDOW_MS) {
+      long windowStart = close - LATENCY_GRACE_MS - LATENCY_WINDOW_MS;
+      for (int s = 0; s < series; s++) {
+        due.add(new SeriesWindow(product(s), eventType(s), windowStart));
+      }
+    }
+    return due;
+  }
+
+  private static boolean allSighted(Map<SeriesWindow, Counts> finals, List<FinalWatch> watches) {
+    return watches.stream().allMatch(watch -> watch.sightings().keySet().containsAll(finals.keySet()));
+  }
+
+  private static String product(int series) {
+    return "product-" + (series % 6);
+  }
+
+  private static String eventType(int series) {
+    return "type-" + series;
   }
 
   private static long percentile(List<Long> sorted, double p) {
@@ -501,8 +626,7 @@ public final class BenchCommand implements Callable<Integer> {
         int s = random.nextInt(series);
         String user = "user-" + s + "-" + random.nextInt(users);
         producer.send(new ProducerRecord<>(topic, user.getBytes(StandardCharsets.UTF_8),
-            EventDecoder.encodeAvro(new UserEvent("product-" + (s % 6), "type-" + s, user,
-                now * 1_000_000L))));
+            EventDecoder.encodeAvro(new UserEvent(product(s), eventType(s), user, now * 1_000_000L))));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -533,16 +657,44 @@ public final class BenchCommand implements Callable<Integer> {
     if (latencies.isEmpty()) {
       return "";
     }
-    long[] p50 = latencies.stream().mapToLong(Latency::p50).sorted().toArray();
-    long[] p99 = latencies.stream().mapToLong(Latency::p99).sorted().toArray();
-    long[] max = latencies.stream().mapToLong(Latency::max).sorted().toArray();
-    int finals = latencies.stream().mapToInt(Latency::finals).sum();
-    return String.format("%n| latency: window end + grace to the final result on the results topic "
-        + "(read_committed), %,d events/s for %d s, %d-s windows, grace %d s, %d thread(s) | p50 | p99 "
-        + "| max | finals |%n|---|---:|---:|---:|---:|%n| Tally, exactly_once_v2 (median over runs) "
-        + "| %,d ms | %,d ms | %,d ms | %,d |%n", latencyRate, latencySeconds,
-        LATENCY_WINDOW_MS / 1000, LATENCY_GRACE_MS / 1000, threads[0], p50[p50.length / 2],
-        p99[p99.length / 2], max[max.length / 2], finals);
+    StringBuilder out = new StringBuilder(String.format("%n| latency: window end + grace until the "
+        + "final result is there; %,d events/s for %d s, %d-s windows, grace %d s, %d thread(s) | p50 "
+        + "| p99 | max | finals | missing or different |%n|---|---:|---:|---:|---:|---:|%n",
+        latencyRate, latencySeconds, LATENCY_WINDOW_MS / 1000, LATENCY_GRACE_MS / 1000, threads[0]));
+    out.append(latencyRow("results topic, read_committed consumer (Tally, exactly_once_v2; median over "
+        + "runs)", latencies.stream().map(LatencyRun::topic).toList(), false));
+    Map<String, String> sinkRows = Map.of(
+        "Redis", "Redis mirror (shipped " + BenchSinks.REDIS_CONFIG + "), polled every %d ms",
+        "InfluxDB", "InfluxDB 1.x, v1 API (shipped " + BenchSinks.INFLUX_CONFIG + "), polled every %d ms");
+    for (String sink : latencies.get(0).sinks().keySet()) {
+      out.append(latencyRow(String.format(sinkRows.get(sink), SINK_POLL.toMillis()),
+          latencies.stream().map(run -> run.sinks().get(sink)).toList(), true));
+    }
+    List<Latency> redis = latencies.stream().map(run -> run.sinks().get("Redis"))
+        .filter(java.util.Objects::nonNull).toList();
+    if (!redis.isEmpty()) {
+      long p99 = median(redis, Latency::p99);
+      boolean exact = redis.stream().allMatch(l -> l.absent() == 0 && l.different() == 0 && l.finals() > 0);
+      out.append(String.format("%nTarget (the issue's): the final result in Redis within %,d ms of "
+          + "window end + grace at p99. Measured: p99 %,d ms (median over runs)%s: %s.%n",
+          REDIS_P99_TARGET_MS, p99, exact ? ", every final there with the topic's figures"
+              : ", but some finals missing or different",
+          exact && p99 >= 0 && p99 <= REDIS_P99_TARGET_MS ? "met" : "not met"));
+    }
+    return out.toString();
+  }
+
+  private static String latencyRow(String name, List<Latency> runs, boolean sink) {
+    int finals = runs.stream().mapToInt(Latency::finals).sum();
+    int wrong = runs.stream().mapToInt(l -> l.absent() + l.different()).sum();
+    return String.format("| %s | %,d ms | %,d ms | %,d ms | %,d | %s |%n", name,
+        median(runs, Latency::p50), median(runs, Latency::p99), median(runs, Latency::max), finals,
+        sink ? String.format("%,d", wrong) : "");
+  }
+
+  private static long median(List<Latency> runs, java.util.function.ToLongFunction<Latency> figure) {
+    long[] values = runs.stream().mapToLong(figure).sorted().toArray();
+    return values[values.length / 2];
   }
 
   /** Events counted in windows whose final count is exactly right, plus the rest as they came. */
@@ -614,6 +766,19 @@ public final class BenchCommand implements Callable<Integer> {
     return values[values.length / 2];
   }
 
+  private static String latencyMethodOfSinks() {
+    return "; in the same run, until Redis and InfluxDB hold it with the same figures: redis-server "
+        + "and influxd on loopback (child processes), the shipped connector configurations "
+        + "(connectors/config/" + BenchSinks.REDIS_CONFIG + ", " + BenchSinks.INFLUX_CONFIG + ", only "
+        + "addresses, topic and names changed; the local Redis has no ACL users, so no Redis user) in "
+        + "an in-process Connect worker on the same broker; every " + SINK_POLL.toMillis() + " ms, one "
+        + "pipelined HMGET of the mirror's minute hashes (is_final=1) and one InfluxDB /query of both "
+        + "measurements, for every series of every window due; a final counts when the poll that first "
+        + "saw it returned (so up to one poll late), and only with the results topic's count and "
+        + "unique users (else it is in the last column, as is one not there "
+        + SINK_WAIT.toSeconds() + " s after the traffic stopped)";
+  }
+
   /** The command line's arguments after {@code bench}, run as a subcommand of {@code tally} or alone. */
   private List<String> ownArguments() {
     List<String> args = spec.commandLine().getParseResult().originalArgs();
@@ -641,7 +806,7 @@ public final class BenchCommand implements Callable<Integer> {
         + "distinct counts); heap of the aggregation store alone, after GC\n"
         + "- latency: a steady producer in this JVM stamps events with the wall clock; each final of "
         + "a window that closed while it ran, from window end + grace until a read_committed consumer "
-        + "has it\n\n"
+        + "has it" + (skipSinks ? "" : latencyMethodOfSinks()) + "\n\n"
         + table;
   }
 }

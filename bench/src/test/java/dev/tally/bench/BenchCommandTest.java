@@ -11,7 +11,9 @@ import picocli.CommandLine;
 
 /**
  * A small benchmark run: it completes, Tally counts every event of a skewed backlog, the tables are
- * written, the state's size and the latency of finals under steady traffic included.
+ * written, the state's size and the latency of finals under steady traffic included, to the
+ * results topic and to the real Redis and InfluxDB through the shipped sink configurations, each
+ * final there with the topic's figures.
  */
 class BenchCommandTest {
 
@@ -31,10 +33,26 @@ class BenchCommandTest {
     String changelog = text.lines().filter(line -> line.contains("distinct-user changelog"))
         .findFirst().orElseThrow(() -> new AssertionError("no changelog row in\n" + text));
     assertTrue(!changelog.contains("| 0.0 |") && !changelog.contains("(0 entries)"), changelog);
-    String latency = text.lines().filter(line -> line.startsWith("| Tally, exactly_once_v2 (median"))
-        .findFirst().orElseThrow(() -> new AssertionError("no latency row in\n" + text));
-    String[] cells = latency.split("\\|");
-    assertTrue(Integer.parseInt(cells[cells.length - 1].trim().replace(",", "")) > 0,
-        "no final measured: " + latency);
+    String[] topic = latencyRow(text, "| results topic, read_committed consumer");
+    int finals = number(topic[5]);
+    assertTrue(finals > 0, "no final measured: " + String.join("|", topic));
+    for (String sink : new String[] {"| Redis mirror (shipped redis-sink.properties)",
+        "| InfluxDB 1.x, v1 API (shipped influxdb-sink.properties)"}) {
+      String[] row = latencyRow(text, sink);
+      assertEquals(finals, number(row[5]), "every final of the topic measured: " + String.join("|", row));
+      assertEquals(0, number(row[6]), "none missing or different: " + String.join("|", row));
+      assertTrue(number(row[2]) >= 0, String.join("|", row));
+    }
+    assertTrue(text.contains("Target (the issue's): the final result in Redis within 2,000 ms"), text);
+    assertTrue(text.contains("until Redis and InfluxDB hold it with the same figures"), text);
+  }
+
+  private static String[] latencyRow(String text, String prefix) {
+    return text.lines().filter(line -> line.startsWith(prefix)).findFirst()
+        .orElseThrow(() -> new AssertionError("no row " + prefix + " in\n" + text)).split("\\|");
+  }
+
+  private static int number(String cell) {
+    return Integer.parseInt(cell.replace("ms", "").replace(",", "").trim());
   }
 }

@@ -1,0 +1,159 @@
+package dev.tally.topology.window;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.utils.Bytes;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * The aggregating stage's per-event step, {@link AggregateStore#add}, and its per-commit step,
+ * {@link AggregateStore#flushCache}, without Kafka Streams: the store writes its changelog into a
+ * sink that only counts bytes ({@link AggregateStore#open}, package-private, which is why this class
+ * sits in the store's package). Run with {@code ./tally jmh}.
+ *
+ * <p>Events go to 48 series of one window; {@code newUsersPercent} of them come from a user new to
+ * that (window, series), the others repeat one of its earlier users. Each user is a fresh
+ * {@code String}, as decoding makes one per event, so its hash is computed again as in production.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class AggregateStoreBenchmark {
+
+  static final int SERIES = 48;
+  /** Events per {@code add} invocation (a fresh store each): the result is per event. */
+  static final int ADD_EVENTS = 100_000;
+  /** Events added before each measured flush: about one commit interval of one task. */
+  static final int COMMIT_EVENTS = 10_000;
+  /**
+   * Stores flushed per {@code flushCache} invocation: a young GC that lands in a ~100 µs flush
+   * would otherwise make or break its sample; over ten, each pays its share.
+   */
+  static final int FLUSHES = 10;
+
+  /** The event sequence: for each event its (window, series) key and its user's UTF-8 bytes. */
+  @State(Scope.Thread)
+  public static class Events {
+    @Param({"10", "50"})
+    public int newUsersPercent;
+
+    Bytes[] keys;
+    byte[][] users;
+
+    void generateEvents(int events) {
+      Random random = new Random(42);
+      Bytes[] series = new Bytes[SERIES];
+      for (int s = 0; s < SERIES; s++) {
+        series[s] = StoreKeys.windowSeries(1_478_507_520_000L, StoreKeys.series("product-" + s % 6, "type-" + s));
+      }
+      int[] seen = new int[SERIES];
+      keys = new Bytes[events];
+      users = new byte[events][];
+      for (int i = 0; i < events; i++) {
+        int s = random.nextInt(SERIES);
+        int user = seen[s] == 0 || random.nextInt(100) < newUsersPercent ? seen[s]++ : random.nextInt(seen[s]);
+        keys[i] = series[s];
+        users[i] = ("user-" + s + "-" + user).getBytes(StandardCharsets.UTF_8);
+      }
+    }
+
+    String[] freshUsers() {
+      String[] fresh = new String[users.length];
+      for (int i = 0; i < users.length; i++) {
+        fresh[i] = new String(users[i], StandardCharsets.UTF_8);
+      }
+      return fresh;
+    }
+  }
+
+  /** An empty store and {@link #ADD_EVENTS} events for it. */
+  @State(Scope.Thread)
+  public static class ToAdd extends Events {
+    AggregateStore store;
+    String[] fresh;
+
+    @Setup(Level.Trial)
+    public void generate() {
+      generateEvents(ADD_EVENTS);
+    }
+
+    @Setup(Level.Invocation)
+    public void reset() {
+      store = new AggregateStore("bench");
+      store.open(new CountingSink());
+      fresh = freshUsers();
+    }
+  }
+
+  /** {@link #FLUSHES} stores, each holding one commit interval's events, none flushed yet. */
+  @State(Scope.Thread)
+  public static class ToFlush extends Events {
+    final AggregateStore[] stores = new AggregateStore[FLUSHES];
+    CountingSink sink;
+
+    @Setup(Level.Trial)
+    public void generate() {
+      generateEvents(COMMIT_EVENTS);
+    }
+
+    @Setup(Level.Invocation)
+    public void fill() {
+      sink = new CountingSink();
+      for (int f = 0; f < FLUSHES; f++) {
+        stores[f] = new AggregateStore("bench");
+        stores[f].open(sink);
+        String[] fresh = freshUsers();
+        for (int i = 0; i < fresh.length; i++) {
+          stores[f].add(keys[i], fresh[i]);
+        }
+      }
+    }
+  }
+
+  /** Counts what would go to the changelog, so that nothing written can be optimised away. */
+  static final class CountingSink implements AggregateStore.ChangelogSink {
+    long records;
+    long bytes;
+
+    @Override
+    public void send(Bytes key, byte[] value) {
+      records++;
+      bytes += key.get().length + (value == null ? 0 : value.length);
+    }
+  }
+
+  /** One event counted: the tally looked up (or created), its count, its user set. */
+  @Benchmark
+  @OperationsPerInvocation(ADD_EVENTS)
+  public AggregateStore add(ToAdd state) {
+    AggregateStore store = state.store;
+    Bytes[] keys = state.keys;
+    String[] users = state.fresh;
+    for (int i = 0; i < keys.length; i++) {
+      store.add(keys[i], users[i]);
+    }
+    return store;
+  }
+
+  /** One commit's changelog batches: one record per dirty (window, series), its new users in it. */
+  @Benchmark
+  @OperationsPerInvocation(FLUSHES)
+  public long flushCache(ToFlush state) {
+    for (AggregateStore store : state.stores) {
+      store.flushCache();
+    }
+    if (state.sink.records < (long) SERIES * FLUSHES) {
+      throw new IllegalStateException("only " + state.sink.records + " batches written");
+    }
+    return state.sink.bytes;
+  }
+}
