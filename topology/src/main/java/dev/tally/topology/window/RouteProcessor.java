@@ -168,6 +168,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     long waiting = input.waiting(context.taskId().partition());
     long idleFor = clock.idleFor(now, waiting);
     if (idleFor >= 0) {
+      sendBatches(); // none without a clock, but no event may trail a watermark
       context.forward(new Record<>(Watermark.KEY,
           Watermark.idle(context.taskId().partition(), sources(), idleFor), now));
     } else {
