@@ -64,7 +64,7 @@ public final class AggregateStore implements StateStore, CachedStateStore<Bytes,
 
   /** A builder for the topology; the store is always logged and never cached by Kafka Streams. */
   public static StoreBuilder<AggregateStore> builder(String name) {
-    return new Builder(name);
+    return new OwnStoreBuilder<>(name, true, AggregateStore::new);
   }
 
   /** The count and users of one {@code window | series}. */
@@ -272,55 +272,5 @@ public final class AggregateStore implements StateStore, CachedStateStore<Bytes,
   @Override
   public Position getPosition() {
     return position;
-  }
-
-  private static final class Builder implements StoreBuilder<AggregateStore> {
-    private final String name;
-    private Map<String, String> logConfig = Map.of();
-
-    Builder(String name) {
-      this.name = name;
-    }
-
-    @Override
-    public StoreBuilder<AggregateStore> withCachingEnabled() {
-      throw new UnsupportedOperationException(name + " batches its own changelog writes");
-    }
-
-    @Override
-    public StoreBuilder<AggregateStore> withCachingDisabled() {
-      return this;
-    }
-
-    @Override
-    public StoreBuilder<AggregateStore> withLoggingEnabled(Map<String, String> config) {
-      logConfig = Map.copyOf(config);
-      return this;
-    }
-
-    @Override
-    public StoreBuilder<AggregateStore> withLoggingDisabled() {
-      throw new UnsupportedOperationException(name + " is exactly once only with its changelog");
-    }
-
-    @Override
-    public AggregateStore build() {
-      return new AggregateStore(name);
-    }
-
-    @Override
-    public Map<String, String> logConfig() {
-      return logConfig;
-    }
-
-    @Override
-    public boolean loggingEnabled() {
-      return true;
-    }
-
-    @Override
-    public String name() {
-      return name;
-    }
   }
 }

@@ -1,6 +1,5 @@
 package dev.tally.topology.window;
 
-import java.util.Map;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
@@ -42,7 +41,7 @@ public final class CommitHook implements StateStore, CachedStateStore<Object, Ob
 
   /** A builder for the topology. */
   public static StoreBuilder<CommitHook> builder(String name) {
-    return new Builder(name);
+    return new OwnStoreBuilder<>(name, false, CommitHook::new);
   }
 
   /**
@@ -125,53 +124,5 @@ public final class CommitHook implements StateStore, CachedStateStore<Object, Ob
   @Override
   public Position getPosition() {
     return position;
-  }
-
-  private static final class Builder implements StoreBuilder<CommitHook> {
-    private final String name;
-
-    Builder(String name) {
-      this.name = name;
-    }
-
-    @Override
-    public StoreBuilder<CommitHook> withCachingEnabled() {
-      throw new UnsupportedOperationException(name + " holds no state");
-    }
-
-    @Override
-    public StoreBuilder<CommitHook> withCachingDisabled() {
-      return this;
-    }
-
-    @Override
-    public StoreBuilder<CommitHook> withLoggingEnabled(Map<String, String> config) {
-      throw new UnsupportedOperationException(name + " holds no state");
-    }
-
-    @Override
-    public StoreBuilder<CommitHook> withLoggingDisabled() {
-      return this;
-    }
-
-    @Override
-    public CommitHook build() {
-      return new CommitHook(name);
-    }
-
-    @Override
-    public Map<String, String> logConfig() {
-      return Map.of();
-    }
-
-    @Override
-    public boolean loggingEnabled() {
-      return false;
-    }
-
-    @Override
-    public String name() {
-      return name;
-    }
   }
 }

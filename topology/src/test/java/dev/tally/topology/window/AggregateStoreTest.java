@@ -1,7 +1,9 @@
 package dev.tally.topology.window;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.topology.TallyApp;
@@ -40,6 +42,21 @@ class AggregateStoreTest {
 
   private final List<KeyValue<Bytes, byte[]>> changelog = new ArrayList<>();
   private final AggregateStore store = open(changelog);
+
+  @Test
+  void theStoreIsAlwaysLoggedByItselfAndTheCommitHookNever() {
+    assertTrue(AggregateStore.builder("tallies").loggingEnabled());
+    assertThrows(UnsupportedOperationException.class,
+        () -> AggregateStore.builder("tallies").withLoggingDisabled());
+    assertThrows(UnsupportedOperationException.class,
+        () -> AggregateStore.builder("tallies").withCachingEnabled());
+    assertEquals(Map.of("segment.bytes", "1048576"), AggregateStore.builder("tallies")
+        .withLoggingEnabled(Map.of("segment.bytes", "1048576")).logConfig());
+    assertFalse(CommitHook.builder("hook").loggingEnabled());
+    assertThrows(UnsupportedOperationException.class,
+        () -> CommitHook.builder("hook").withLoggingEnabled(Map.of()));
+    assertEquals("hook", CommitHook.builder("hook").withLoggingDisabled().build().name());
+  }
 
   @Test
   void countsEventsAndDistinctUsers() {
