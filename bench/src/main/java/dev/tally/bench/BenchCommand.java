@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.LogDirDescription;
@@ -61,7 +62,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * Catch-up throughput on a preloaded backlog, in one run: a plain consumer decoding the topic (the
- * ceiling), Tally with each thread count (and with other settings, {@code --variant}), and the naive
+ * ceiling), a Kafka Streams job that only decodes ({@link FloorJob}: Kafka Streams' own cost), Tally
+ * with each thread count (and with other settings, {@code --variant}), and the naive
  * Kafka Streams job, each with the number of events it counted; then the distinct-user state's
  * changelog and heap per (window, series, user) entry, the process's RSS, and the latency of final
  * results under a steady producer, to the results topic and, through the shipped connector
@@ -70,7 +72,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Preloads a backlog of Avro events into an in-process broker, then times a plain "
-        + "consumer, Tally and a naive Kafka Streams job catching up on it, and prints (and writes) "
+        + "consumer, a decode-only Kafka Streams job, Tally and a naive Kafka Streams job catching up on it, and prints (and writes) "
         + "a table of events/s, ratios to the plain consumer, and events counted; then the state's "
         + "size, and the latency of final results under steady traffic to the results topic, Redis "
         + "and InfluxDB (the shipped sink configurations in a Connect worker; needs redis-server and "
@@ -82,6 +84,8 @@ public final class BenchCommand implements Callable<Integer> {
   private static final String FLUSH_SERIES = "bench-flush";
   private static final Duration NO_PROGRESS = Duration.ofSeconds(180);
   private static final long LATENCY_WINDOW_MS = 5_000;
+  private static final String FLOOR_JOB =
+      "Kafka Streams floor (decode only, no state, no output), exactly_once_v2, 1 thread";
   private static final long LATENCY_GRACE_MS = 1_000;
   /** How often the latency measurement polls Redis and InfluxDB for finals. */
   private static final Duration SINK_POLL = Duration.ofMillis(20);
@@ -167,6 +171,7 @@ public final class BenchCommand implements Callable<Integer> {
       for (int run = 1; run <= runs; run++) {
         log.printf("# run %d of %d%n", run, runs);
         add(results, "plain consumer (decode only)", plainConsumer(bootstrap));
+        add(results, FLOOR_JOB, floor(bootstrap, run, work));
         for (int t : threads) {
           add(results, "Tally, exactly_once_v2, " + t + " thread" + (t > 1 ? "s" : ""),
               tally(bootstrap, expected, t, run, work, Map.of()));
@@ -363,6 +368,42 @@ public final class BenchCommand implements Callable<Integer> {
           topicBytes(bootstrap, id + "-" + AggregateProcessor.TALLIES_STORE + "-changelog"), startup);
       log.printf("# Tally with %d thread(s)%s: %.1f s, %,d of %,d events counted%n", threadCount,
           variant.isEmpty() ? "" : ", " + variant, result.seconds(), result.counted(), expected.events());
+      return result;
+    }
+  }
+
+  /**
+   * {@link FloorJob}: from start until it has decoded every event (the flush events included, as the
+   * plain consumer reads them), Kafka Streams' start-up included.
+   */
+  private Result floor(String bootstrap, int run, Path work) throws InterruptedException {
+    String id = "bench-floor-" + run;
+    Properties props = new Properties();
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, id);
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve(id).toString());
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    AtomicLong decoded = new AtomicLong();
+    long all = (long) events + partitions;
+    long begun = System.nanoTime();
+    try (KafkaStreams streams = new KafkaStreams(FloorJob.topology("bench-events", decoded), props)) {
+      streams.start();
+      long last = System.nanoTime();
+      long seen = 0;
+      while (decoded.get() < all && System.nanoTime() - last < NO_PROGRESS.toNanos()) {
+        Thread.sleep(5);
+        if (decoded.get() > seen) {
+          seen = decoded.get();
+          last = System.nanoTime();
+        }
+      }
+      long done = System.nanoTime();
+      Result result = new Result((done - begun) / 1e9, Math.min(decoded.get(), events));
+      log.printf("# Kafka Streams floor: %.1f s, %,d of %,d events decoded%n", result.seconds(),
+          decoded.get(), all);
+      streams.close(Duration.ofSeconds(30));
       return result;
     }
   }

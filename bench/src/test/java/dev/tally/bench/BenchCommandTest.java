@@ -29,6 +29,8 @@ class BenchCommandTest {
         .findFirst().orElseThrow(() -> new AssertionError("no Tally row in\n" + text));
     assertTrue(tally.contains("| 20,000 of 20,000 (100.0%) |"), tally);
     assertTrue(text.contains("| plain consumer (decode only) |"), text);
+    assertTrue(text.lines().anyMatch(line -> line.startsWith("| Kafka Streams floor")
+        && line.contains("| 20,000 of 20,000 (100.0%) |")), text);
     assertTrue(text.contains("- command: `./tally bench --events 20000"), text);
     String changelog = text.lines().filter(line -> line.contains("distinct-user changelog"))
         .findFirst().orElseThrow(() -> new AssertionError("no changelog row in\n" + text));

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -24,6 +25,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -175,8 +177,21 @@ class KafkaBrokerTest {
       admin.createTopics(List.of(new NewTopic("old", 1,
           (short) 1))).all().get();
       ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, "old");
-      String retention = admin.describeConfigs(List.of(topic)).all().get().get(topic)
-          .get("retention.ms").value();
+      String retention = null;
+      // a topic just created may not have reached the broker's metadata yet
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (retention == null) {
+        try {
+          retention = admin.describeConfigs(List.of(topic)).all().get().get(topic)
+              .get("retention.ms").value();
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+              || System.nanoTime() > deadline) {
+            throw e;
+          }
+          Thread.sleep(50);
+        }
+      }
       assertEquals("-1", retention,
           "the demo's 2016 events would be deleted by time-based retention");
     }
