@@ -372,12 +372,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * {@link FloorJob}: from start until it has decoded every event (the flush events included, as the
-   * plain consumer reads them), Kafka Streams' start-up included.
-   */
-  private Result floor(String bootstrap, int run, Path work) throws InterruptedException {
-    String id = "bench-floor-" + run;
+  /** A Kafka Streams job of the bench's own (not Tally): exactly_once_v2 from the earliest offset. */
+  private static Properties plainStreamsProperties(String bootstrap, String id, Path work) {
     Properties props = new Properties();
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, id);
@@ -385,6 +381,16 @@ public final class BenchCommand implements Callable<Integer> {
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
     props.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve(id).toString());
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    return props;
+  }
+
+  /**
+   * {@link FloorJob}: from start until it has decoded every event (the flush events included, as the
+   * plain consumer reads them), Kafka Streams' start-up included.
+   */
+  private Result floor(String bootstrap, int run, Path work) throws InterruptedException {
+    String id = "bench-floor-" + run;
+    Properties props = plainStreamsProperties(bootstrap, id, work);
     AtomicLong decoded = new AtomicLong();
     long all = (long) events + partitions;
     long begun = System.nanoTime();
@@ -413,13 +419,7 @@ public final class BenchCommand implements Callable<Integer> {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
       admin.createTopics(List.of(new NewTopic(id + "-out", partitions, (short) 1))).all().get();
     }
-    Properties props = new Properties();
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, id);
-    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
-    props.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve(id).toString());
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    Properties props = plainStreamsProperties(bootstrap, id, work);
     long begun = System.nanoTime();
     try (KafkaStreams streams = new KafkaStreams(
         NaiveJob.topology("bench-events", id + "-out", WINDOW_MS, GRACE_MS), props);

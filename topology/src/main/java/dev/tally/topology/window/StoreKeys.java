@@ -26,8 +26,7 @@ public final class StoreKeys {
 
   /** {@code window | series}: the per-window count of a series. */
   public static Bytes windowSeries(long windowStart, byte[] series) {
-    return Bytes.wrap(ByteBuffer.allocate(WINDOW_BYTES + series.length)
-        .putLong(windowStart).put(series).array());
+    return windowSeries(windowStart, series, 0, series.length);
   }
 
   /** {@code window | series}, the series being {@code length} bytes of {@code array} from {@code from}. */
