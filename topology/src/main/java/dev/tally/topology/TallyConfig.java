@@ -1,5 +1,6 @@
 package dev.tally.topology;
 
+import dev.tally.topology.internal.EventBatch;
 import dev.tally.topology.window.Generation;
 import dev.tally.topology.window.Windows;
 import java.io.IOException;
@@ -14,6 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
@@ -34,6 +37,9 @@ import org.apache.kafka.streams.StreamsConfig;
  * {@code key=value} overrides from the command line. Run {@code tally config} for the documented list.
  */
 public final class TallyConfig extends AbstractConfig {
+
+  /** The producers' batch size: four full by-user shuffle records. */
+  private static final int PRODUCER_BATCH_BYTES = 4 * EventBatch.MAX_BYTES;
 
   public static final String EVENTS_TOPIC = "tally.topic.events";
   public static final String RESULTS_TOPIC = "tally.topic.results";
@@ -244,6 +250,13 @@ public final class TallyConfig extends AbstractConfig {
     // a grown events topic is picked up within seconds, not the clients' default 5 minutes, during
     // which every window would wait for the new partitions' clocks
     properties.put("metadata.max.age.ms", 10_000);
+    // a by-user shuffle record is up to 64 KiB: in the producer's default 16 KiB batches each went in a
+    // batch of its own, in a buffer allocated for it alone (outside the producer's pool)
+    properties.put(ProducerConfig.BATCH_SIZE_CONFIG, PRODUCER_BATCH_BYTES);
+    // the first wait of every retry loop (internal topics becoming ready, transactions initialising,
+    // fetch and produce errors), doubled on each retry up to retry.backoff.max.ms (1 s): 100 ms of
+    // waiting on a ready topic was a third of a new application's start-up
+    properties.put(CommonClientConfigs.RETRY_BACKOFF_MS_CONFIG, 10L);
     originals().forEach((key, value) -> {
       if (!key.startsWith("tally.")) {
         properties.put(key, value);

@@ -41,6 +41,18 @@ class TallyConfigTest {
   }
 
   @Test
+  void clientDefaultsGiveWayToTheUsersKeys() {
+    Properties defaults = new TallyConfig(Map.of("bootstrap.servers", "x:1")).streamsProperties();
+    assertEquals(256 * 1024, defaults.get("batch.size"));
+    assertEquals(10L, defaults.get("retry.backoff.ms"));
+
+    Properties given = new TallyConfig(Map.of("bootstrap.servers", "x:1", "batch.size", "16384",
+        "retry.backoff.ms", "100")).streamsProperties();
+    assertEquals("16384", given.get("batch.size"));
+    assertEquals("100", given.get("retry.backoff.ms"));
+  }
+
+  @Test
   void environmentVariablesMapToKeys() {
     assertEquals("tally.window.size.ms", TallyConfig.keyOf("TALLY_WINDOW_SIZE_MS"));
     assertEquals("bootstrap.servers", TallyConfig.keyOf("TALLY_BOOTSTRAP_SERVERS"));
