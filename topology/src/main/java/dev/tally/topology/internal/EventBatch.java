@@ -130,7 +130,7 @@ public final class EventBatch implements ByUser {
       return offset;
     }
 
-    /** The array holding the series bytes, at {@link #seriesOffset()}. */
+    /** The array holding the series and username bytes, at {@link #seriesOffset()} and {@link #usernameOffset()}. */
     public byte[] array() {
       return data;
     }
@@ -145,6 +145,15 @@ public final class EventBatch implements ByUser {
 
     public byte[] series() {
       return Arrays.copyOfRange(data, seriesAt, seriesAt + seriesLength);
+    }
+
+    /** Where the username's UTF-8 bytes start in {@link #array()}. */
+    public int usernameOffset() {
+      return userAt;
+    }
+
+    public int usernameLength() {
+      return userLength;
     }
 
     public String username() {

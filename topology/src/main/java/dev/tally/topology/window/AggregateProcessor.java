@@ -92,7 +92,8 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
     }
     Bytes windowSeries = StoreKeys.windowSeries(window, event.array(), event.seriesOffset(),
         event.seriesLength());
-    AggregateStore.Tally tally = tallies.add(windowSeries, event.username());
+    AggregateStore.Tally tally = tallies.add(windowSeries, event.array(), event.usernameOffset(),
+        event.usernameLength());
     if (!tally.liveQueued) {
       tally.liveQueued = true;
       changed.add(tally);

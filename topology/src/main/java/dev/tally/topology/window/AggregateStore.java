@@ -5,12 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -70,10 +68,11 @@ public final class AggregateStore implements StateStore, CachedStateStore<Bytes,
   /** The count and users of one {@code window | series}. */
   public static final class Tally {
     private final Bytes windowSeries;
-    private final Set<String> users = new HashSet<>();
+    private final UserSet users = new UserSet();
     private long count;
     private long pendingCount;
-    private List<String> pendingUsers = new ArrayList<>();
+    /** Where in {@link #users}' arena the users not yet in the changelog start. */
+    private int pendingFrom;
     /** Batches of this tally in the changelog: the next batch's number. */
     private int batches;
     /** In the store's list of tallies to flush: set membership without a hash lookup per event. */
@@ -125,12 +124,19 @@ public final class AggregateStore implements StateStore, CachedStateStore<Bytes,
     open = true;
   }
 
+  /** Counts one event of {@code user} in {@code windowSeries}: {@link #add(Bytes, byte[], int, int)}. */
+  public Tally add(Bytes windowSeries, String user) {
+    byte[] utf8 = user.getBytes(StandardCharsets.UTF_8);
+    return add(windowSeries, utf8, 0, utf8.length);
+  }
+
   /**
-   * Counts one event of {@code user} in {@code windowSeries} (a {@link StoreKeys#windowSeries} key).
+   * Counts one event in {@code windowSeries} (a {@link StoreKeys#windowSeries} key) of the user whose
+   * UTF-8 name is {@code length} bytes of {@code user} from {@code from} (copied if new).
    *
    * @return the tally, with this event counted
    */
-  public Tally add(Bytes windowSeries, String user) {
+  public Tally add(Bytes windowSeries, byte[] user, int from, int length) {
     Tally tally = index.get(windowSeries);
     if (tally == null) {
       tally = new Tally(windowSeries);
@@ -139,9 +145,7 @@ public final class AggregateStore implements StateStore, CachedStateStore<Bytes,
     }
     tally.count++;
     tally.pendingCount++;
-    if (tally.users.add(user)) {
-      tally.pendingUsers.add(user);
-    }
+    tally.users.add(user, from, length);
     if (!tally.dirty) {
       tally.dirty = true;
       dirty.add(tally);
@@ -180,30 +184,27 @@ public final class AggregateStore implements StateStore, CachedStateStore<Bytes,
       if (!tally.dirty) {
         continue; // closed since it changed
       }
-      List<String> users = tally.pendingUsers;
-      int next = 0;
+      byte[] arena = tally.users.arena();
+      int next = tally.pendingFrom;
+      int end = tally.users.end();
       long events = tally.pendingCount;
       do {
-        List<byte[]> chunk = new ArrayList<>();
-        int size = EVENTS_BYTES;
-        while (next < users.size()) {
-          byte[] user = users.get(next).getBytes(StandardCharsets.UTF_8);
-          if (!chunk.isEmpty() && size + Integer.BYTES + user.length > MAX_BATCH_BYTES) {
+        // whole users, at least one, up to a record's size
+        int from = next;
+        while (next < end) {
+          int entry = UserSet.LENGTH_BYTES + UserSet.readLength(arena, next);
+          if (next > from && EVENTS_BYTES + next - from + entry > MAX_BATCH_BYTES) {
             break;
           }
-          chunk.add(user);
-          size += Integer.BYTES + user.length;
-          next++;
+          next += entry;
         }
-        ByteBuffer value = ByteBuffer.allocate(size).putLong(events);
-        for (byte[] user : chunk) {
-          value.putInt(user.length).put(user);
-        }
-        changelog.send(batchKey(tally.windowSeries, tally.batches++), value.array());
+        byte[] value = ByteBuffer.allocate(EVENTS_BYTES + next - from).putLong(events)
+            .put(arena, from, next - from).array();
+        changelog.send(batchKey(tally.windowSeries, tally.batches++), value);
         events = 0;
-      } while (next < users.size());
+      } while (next < end);
       tally.pendingCount = 0;
-      tally.pendingUsers = new ArrayList<>();
+      tally.pendingFrom = end;
       tally.dirty = false;
     }
     dirty.clear();
@@ -229,9 +230,10 @@ public final class AggregateStore implements StateStore, CachedStateStore<Bytes,
     tally.count += buffer.getLong();
     while (buffer.hasRemaining()) {
       int length = buffer.getInt();
-      tally.users.add(new String(value, buffer.position(), length, StandardCharsets.UTF_8));
+      tally.users.add(value, buffer.position(), length);
       buffer.position(buffer.position() + length);
     }
+    tally.pendingFrom = tally.users.end(); // restored users are in the changelog already
   }
 
   private static Bytes batchKey(Bytes windowSeries, int batch) {
