@@ -156,7 +156,7 @@ public final class JmhCommand implements Callable<Integer> {
         + "- `AggregateStoreBenchmark.add`: one event counted in the aggregation store (tally "
         + "looked up or created, count, user set); per event over 100,000 events into an empty store, "
         + "48 series of one window; `newUsersPercent` of the events come from a user new to its "
-        + "(window, series), the others repeat one; every user a fresh `String`, as decoded\n"
+        + "(window, series), the others repeat one; each user's UTF-8 bytes read in place, as from a shuffle batch\n"
         + "- `AggregateStoreBenchmark.flushCache`: per flush, one commit's changelog batches after "
         + "10,000 such events (48 dirty tallies, one record each with its new users), into a sink that counts "
         + "bytes; ten stores flushed per invocation, so that young GCs (which the flushes' garbage "

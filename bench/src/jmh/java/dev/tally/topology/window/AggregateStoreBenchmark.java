@@ -22,8 +22,8 @@ import org.openjdk.jmh.annotations.State;
  * sits in the store's package). Run with {@code ./tally jmh}.
  *
  * <p>Events go to 48 series of one window; {@code newUsersPercent} of them come from a user new to
- * that (window, series), the others repeat one of its earlier users. Each user is a fresh
- * {@code String}, as decoding makes one per event, so its hash is computed again as in production.
+ * that (window, series), the others repeat one of its earlier users. Each user is given as UTF-8
+ * bytes, as the aggregation reads them in place from a shuffle batch.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -65,21 +65,12 @@ public class AggregateStoreBenchmark {
         users[i] = ("user-" + s + "-" + user).getBytes(StandardCharsets.UTF_8);
       }
     }
-
-    String[] freshUsers() {
-      String[] fresh = new String[users.length];
-      for (int i = 0; i < users.length; i++) {
-        fresh[i] = new String(users[i], StandardCharsets.UTF_8);
-      }
-      return fresh;
-    }
   }
 
   /** An empty store and {@link #ADD_EVENTS} events for it. */
   @State(Scope.Thread)
   public static class ToAdd extends Events {
     AggregateStore store;
-    String[] fresh;
 
     @Setup(Level.Trial)
     public void generate() {
@@ -90,7 +81,6 @@ public class AggregateStoreBenchmark {
     public void reset() {
       store = new AggregateStore("bench");
       store.open(new CountingSink());
-      fresh = freshUsers();
     }
   }
 
@@ -111,9 +101,8 @@ public class AggregateStoreBenchmark {
       for (int f = 0; f < FLUSHES; f++) {
         stores[f] = new AggregateStore("bench");
         stores[f].open(sink);
-        String[] fresh = freshUsers();
-        for (int i = 0; i < fresh.length; i++) {
-          stores[f].add(keys[i], fresh[i]);
+        for (int i = 0; i < keys.length; i++) {
+          stores[f].add(keys[i], users[i], 0, users[i].length);
         }
       }
     }
@@ -137,9 +126,9 @@ public class AggregateStoreBenchmark {
   public AggregateStore add(ToAdd state) {
     AggregateStore store = state.store;
     Bytes[] keys = state.keys;
-    String[] users = state.fresh;
+    byte[][] users = state.users;
     for (int i = 0; i < keys.length; i++) {
-      store.add(keys[i], users[i]);
+      store.add(keys[i], users[i], 0, users[i].length);
     }
     return store;
   }
