@@ -682,10 +682,10 @@ public final class BenchCommand implements Callable<Integer> {
       List<Result> tally = entry.getValue().stream().filter(r -> r.entries() > 0).toList();
       if (!tally.isEmpty()) {
         double[] perEntry = tally.stream()
-            .mapToDouble(r -> (double) r.changelogBytes() / r.entries()).sorted().toArray();
+            .mapToDouble(r -> (double) r.changelogBytes() / r.entries()).toArray();
         out.append(String.format("| %s: distinct-user changelog, bytes written per (window, series, user)"
             + " entry (%,d entries) | %.1f |%n", entry.getKey(), tally.get(0).entries(),
-            perEntry[perEntry.length / 2]));
+            median(perEntry)));
       }
     }
     out.append(String.format("| aggregation store heap, bytes per (window, series, user) entry (1M "
@@ -735,8 +735,15 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private static long median(List<Latency> runs, java.util.function.ToLongFunction<Latency> figure) {
-    long[] values = runs.stream().mapToLong(figure).sorted().toArray();
-    return values[values.length / 2];
+    return Math.round(median(runs.stream().mapToLong(figure).asDoubleStream().toArray()));
+  }
+
+  /** The middle value, or the mean of the two middle ones: with two runs, neither run alone. */
+  static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int middle = sorted.length / 2;
+    return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
   }
 
   /** Events counted in windows whose final count is exactly right, plus the rest as they came. */
@@ -793,8 +800,7 @@ public final class BenchCommand implements Callable<Integer> {
       List<Result> runs = entry.getValue();
       double rate = median(runs, true);
       long counted = runs.stream().mapToLong(Result::counted).min().orElse(0);
-      double[] startup = runs.stream().mapToDouble(Result::startupSeconds).sorted().toArray();
-      double startupMedian = startup[startup.length / 2];
+      double startupMedian = median(runs.stream().mapToDouble(Result::startupSeconds).toArray());
       out.append(String.format("| %s | %,.0f | %.2fx | %,d of %,d (%.1f%%) | %.1f | %s | %s |%n",
           entry.getKey(), rate, medianRatio(runs, ceiling), counted, (long) events,
           100.0 * counted / events, median(runs, false),
@@ -816,14 +822,11 @@ public final class BenchCommand implements Callable<Integer> {
     for (int i = 0; i < ratios.length; i++) {
       ratios[i] = runs.get(i).rate(events) / ceiling.get(i).rate(events);
     }
-    Arrays.sort(ratios);
-    return ratios[ratios.length / 2];
+    return median(ratios);
   }
 
   private double median(List<Result> results, boolean rate) {
-    double[] values = results.stream()
-        .mapToDouble(r -> rate ? r.rate(events) : r.seconds()).sorted().toArray();
-    return values[values.length / 2];
+    return median(results.stream().mapToDouble(r -> rate ? r.rate(events) : r.seconds()).toArray());
   }
 
   private static String latencyMethodOfSinks() {

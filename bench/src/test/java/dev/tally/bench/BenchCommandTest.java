@@ -18,6 +18,13 @@ import picocli.CommandLine;
 class BenchCommandTest {
 
   @Test
+  void aMedianOfAnEvenNumberOfRunsIsTheMeanOfTheMiddleTwo() {
+    assertEquals(2.0, BenchCommand.median(new double[] {3, 1, 2}));
+    assertEquals(2.5, BenchCommand.median(new double[] {4, 1}));
+    assertEquals(2.5, BenchCommand.median(new double[] {9, 1, 3, 2}));
+  }
+
+  @Test
   void aSmallRunWritesItsTableAndTallyCountsEverything(@TempDir Path dir) throws Exception {
     Path table = dir.resolve("BENCHMARKS.md");
     int exit = new CommandLine(new BenchCommand()).execute("--events", "20000", "--minutes", "5",
