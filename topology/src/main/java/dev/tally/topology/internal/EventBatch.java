@@ -130,7 +130,10 @@ public final class EventBatch implements ByUser {
       return offset;
     }
 
-    /** The array holding the series and username bytes, at {@link #seriesOffset()} and {@link #usernameOffset()}. */
+    /**
+     * The array holding the series and username bytes, at {@link #seriesOffset()} and
+     * {@link #usernameOffset()}.
+     */
     public byte[] array() {
       return data;
     }
