@@ -16,9 +16,7 @@ import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
-import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.internals.CacheFlushListener;
 import org.apache.kafka.streams.state.internals.CachedStateStore;
 
 /**
@@ -39,25 +37,22 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * pending batches included) and rebuilds the store from the committed changelog, as it does for its own
  * in-memory stores; standby replicas restore from the same records.
  */
-public final class AggregateStore implements StateStore, CachedStateStore<Bytes, byte[]> {
+public final class AggregateStore extends OwnStore<Bytes, byte[]> {
 
   /** Keeps each changelog record well below the producer's and broker's 1 MiB default limits. */
   static final int MAX_BATCH_BYTES = 64 * 1024;
   private static final int BATCH_BYTES = Integer.BYTES;
   private static final int EVENTS_BYTES = Long.BYTES;
 
-  private final String name;
   /** In key order, for closing windows; {@link #index} finds one faster. */
   private final NavigableMap<Bytes, Tally> tallies = new TreeMap<>();
   private final Map<Bytes, Tally> index = new HashMap<>();
   /** Tallies changed since the last flush; those still marked dirty (not closed since) are written. */
   private final List<Tally> dirty = new ArrayList<>();
-  private final Position position = Position.emptyPosition();
   private ChangelogSink changelog;
-  private volatile boolean open;
 
   AggregateStore(String name) {
-    this.name = name;
+    super(name);
   }
 
   /** A builder for the topology; the store is always logged and never cached by Kafka Streams. */
@@ -103,25 +98,17 @@ public final class AggregateStore implements StateStore, CachedStateStore<Bytes,
   }
 
   @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
   public void init(StateStoreContext context, StateStore root) {
-    if (!(context instanceof InternalProcessorContext<?, ?> internal)) {
-      throw new IllegalArgumentException(name + " needs Kafka Streams' own processor context");
-    }
-    changelog = (key, value) -> internal.logChange(name, key, value,
-        internal.currentSystemTimeMs(), new RecordHeaders(), position);
+    InternalProcessorContext<?, ?> internal = opened(context);
+    changelog = (key, value) -> internal.logChange(name(), key, value,
+        internal.currentSystemTimeMs(), new RecordHeaders(), getPosition());
     context.register(root, this::restore);
-    open = true;
   }
 
   /** For tests: the store without Kafka Streams, writing its changelog to {@code sink}. */
   void open(ChangelogSink sink) {
     changelog = sink;
-    open = true;
+    opened();
   }
 
   /** Counts one event of {@code user} in {@code windowSeries}: {@link #add(Bytes, byte[], int, int)}. */
@@ -242,37 +229,12 @@ public final class AggregateStore implements StateStore, CachedStateStore<Bytes,
         .array());
   }
 
-  /** Nothing to clear: Kafka Streams calls this only after a commit, when no batch is pending. */
-  @Override
-  public void clearCache() {
-  }
-
-  @Override
-  public boolean setFlushListener(CacheFlushListener<Bytes, byte[]> listener, boolean sendOldValues) {
-    return false;
-  }
-
   /** Drops everything, pending batches too: after a dirty close, state comes back from the changelog. */
   @Override
   public void close() {
     tallies.clear();
     index.clear();
     dirty.clear();
-    open = false;
-  }
-
-  @Override
-  public boolean persistent() {
-    return false;
-  }
-
-  @Override
-  public boolean isOpen() {
-    return open;
-  }
-
-  @Override
-  public Position getPosition() {
-    return position;
+    closed();
   }
 }

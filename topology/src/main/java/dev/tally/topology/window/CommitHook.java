@@ -6,9 +6,7 @@ import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
 import org.apache.kafka.streams.processor.internals.ProcessorNode;
 import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
-import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.internals.CacheFlushListener;
 import org.apache.kafka.streams.state.internals.CachedStateStore;
 
 /**
@@ -22,10 +20,8 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * <p>Not logged, so the processor's task stays stateless as far as changelogs, standbys and a growing
  * input topic go.
  */
-public final class CommitHook implements StateStore, CachedStateStore<Object, Object> {
+public final class CommitHook extends OwnStore<Object, Object> {
 
-  private final String name;
-  private final Position position = Position.emptyPosition();
   private InternalProcessorContext<?, ?> context;
   private ProcessorNode<?, ?, ?, ?> node;
   private Runnable action;
@@ -33,10 +29,9 @@ public final class CommitHook implements StateStore, CachedStateStore<Object, Ob
   private int partition = -1;
   private long offset = -1;
   private long timestamp;
-  private volatile boolean open;
 
   private CommitHook(String name) {
-    this.name = name;
+    super(name);
   }
 
   /** A builder for the topology. */
@@ -81,48 +76,15 @@ public final class CommitHook implements StateStore, CachedStateStore<Object, Ob
   }
 
   @Override
-  public void clearCache() {
-  }
-
-  @Override
-  public boolean setFlushListener(CacheFlushListener<Object, Object> listener, boolean sendOldValues) {
-    return false;
-  }
-
-  @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
   public void init(StateStoreContext context, StateStore root) {
-    if (!(context instanceof InternalProcessorContext<?, ?> internal)) {
-      throw new IllegalArgumentException(name + " needs Kafka Streams' own processor context");
-    }
-    this.context = internal;
+    this.context = opened(context);
     context.register(root, (key, value) -> {
     });
-    open = true;
   }
 
   @Override
   public void close() {
     action = null;
-    open = false;
-  }
-
-  @Override
-  public boolean persistent() {
-    return false;
-  }
-
-  @Override
-  public boolean isOpen() {
-    return open;
-  }
-
-  @Override
-  public Position getPosition() {
-    return position;
+    closed();
   }
 }
