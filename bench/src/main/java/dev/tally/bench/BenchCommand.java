@@ -63,8 +63,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * Catch-up throughput on a preloaded backlog, in one run: a plain consumer decoding the topic (the
- * ceiling), a Kafka Streams job that only decodes ({@link FloorJob}: Kafka Streams' own cost), Tally
- * with each thread count (and with other settings, {@code --variant}), and the naive
+ * ceiling), a Kafka Streams job that only decodes ({@link FloorJob}: Kafka Streams' own cost) and Tally,
+ * each with every thread count (and with other settings, {@code --variant}), and the naive
  * Kafka Streams job, each with the number of events it counted; then the distinct-user state's
  * changelog and heap per (window, series, user) entry, the process's RSS, and the latency of final
  * results under a steady producer, to the results topic and, through the shipped connector
@@ -86,7 +86,7 @@ public final class BenchCommand implements Callable<Integer> {
   private static final Duration NO_PROGRESS = Duration.ofSeconds(180);
   private static final long LATENCY_WINDOW_MS = 5_000;
   private static final String FLOOR_JOB =
-      "Kafka Streams floor (decode only, no state, no output), exactly_once_v2, 1 thread";
+      "Kafka Streams floor (decode only, no state, no output), exactly_once_v2, ";
   private static final long LATENCY_GRACE_MS = 1_000;
   /** How often the latency measurement polls Redis and InfluxDB for finals. */
   private static final Duration SINK_POLL = Duration.ofMillis(20);
@@ -113,7 +113,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--skew", defaultValue = "uniform", description = "Series distribution: uniform or zipf (default ${DEFAULT-VALUE}).")
   String skew;
 
-  @Option(names = "--threads", defaultValue = "1,2", split = ",", description = "Tally stream thread counts to run (default ${DEFAULT-VALUE}).")
+  @Option(names = "--threads", defaultValue = "1,2", split = ",", description = "Stream thread counts to run Tally and the decode-only Kafka Streams job with (default ${DEFAULT-VALUE}).")
   int[] threads;
 
   @Option(names = "--runs", defaultValue = "1", description = "Repetitions; medians are reported (default ${DEFAULT-VALUE}).")
@@ -172,9 +172,11 @@ public final class BenchCommand implements Callable<Integer> {
       for (int run = 1; run <= runs; run++) {
         log.printf("# run %d of %d%n", run, runs);
         add(results, "plain consumer (decode only)", plainConsumer(bootstrap));
-        add(results, FLOOR_JOB, floor(bootstrap, run, work));
         for (int t : threads) {
-          add(results, "Tally, exactly_once_v2, " + t + " thread" + (t > 1 ? "s" : ""),
+          add(results, FLOOR_JOB + threadsLabel(t), floor(bootstrap, run, work, t));
+        }
+        for (int t : threads) {
+          add(results, "Tally, exactly_once_v2, " + threadsLabel(t),
               tally(bootstrap, expected, t, run, work, Map.of()));
         }
         for (int v = 0; v < variants.size(); v++) {
@@ -183,8 +185,8 @@ public final class BenchCommand implements Callable<Integer> {
             String[] pair = setting.split("=", 2);
             settings.put(pair[0].trim(), pair[1].trim());
           }
-          add(results, "Tally, exactly_once_v2, " + threads[0] + " thread" + (threads[0] > 1 ? "s" : "")
-              + ", " + String.join(", ", variants.get(v).split(";")),
+          add(results, "Tally, exactly_once_v2, " + threadsLabel(threads[0]) + ", "
+              + String.join(", ", variants.get(v).split(";")),
               tally(bootstrap, expected, threads[0], run * 100 + v, work, settings));
         }
         if (!skipNaive) {
@@ -251,6 +253,10 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private record Expected(Map<String, Long> windows, long events) {
+  }
+
+  private static String threadsLabel(int threadCount) {
+    return threadCount + " thread" + (threadCount > 1 ? "s" : "");
   }
 
   private static void add(Map<String, List<Result>> results, String name, Result result) {
@@ -389,9 +395,11 @@ public final class BenchCommand implements Callable<Integer> {
    * {@link FloorJob}: from start until it has decoded every event (the flush events included, as the
    * plain consumer reads them), Kafka Streams' start-up included.
    */
-  private Result floor(String bootstrap, int run, Path work) throws InterruptedException {
-    String id = "bench-floor-" + run;
+  private Result floor(String bootstrap, int run, Path work, int threadCount)
+      throws InterruptedException {
+    String id = "bench-floor-" + threadCount + "-" + run;
     Properties props = plainStreamsProperties(bootstrap, id, work);
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threadCount);
     AtomicLong decoded = new AtomicLong();
     long all = (long) events + partitions;
     long begun = System.nanoTime();
@@ -408,8 +416,8 @@ public final class BenchCommand implements Callable<Integer> {
       }
       long done = System.nanoTime();
       Result result = new Result((done - begun) / 1e9, Math.min(decoded.get(), events));
-      log.printf("# Kafka Streams floor: %.1f s, %,d of %,d events decoded%n", result.seconds(),
-          decoded.get(), all);
+      log.printf("# Kafka Streams floor with %d thread(s): %.1f s, %,d of %,d events decoded%n",
+          threadCount, result.seconds(), decoded.get(), all);
       streams.close(Duration.ofSeconds(30));
       return result;
     }

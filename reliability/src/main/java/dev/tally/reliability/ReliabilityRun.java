@@ -161,9 +161,9 @@ public final class ReliabilityRun {
     settings.put(TallyConfig.AGGREGATION_PARTITIONS, Integer.toString(scenario.partitions()));
     settings.put(TallyConfig.WINDOW_SIZE_MS, Long.toString(scenario.windowMs()));
     settings.put(TallyConfig.WINDOW_GRACE_MS, Long.toString(scenario.graceMs()));
-    // fail-over starts when the group notices a dead member: 6 s instead of the default 45 s
+    // fail-over starts when the group notices a dead member: 6 s instead of the default 45 s (the
+    // heartbeat interval is Tally's default)
     settings.put("session.timeout.ms", "6000");
-    settings.put("heartbeat.interval.ms", "1500");
     instances = new TallyInstances(dir.resolve("instances"), scenario.instances(), settings);
     for (int i = 0; i < scenario.instances(); i++) {
       instances.start(i);

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -257,6 +258,14 @@ public final class TallyConfig extends AbstractConfig {
     // fetch and produce errors), doubled on each retry up to retry.backoff.max.ms (1 s): 100 ms of
     // waiting on a ready topic was a third of a new application's start-up
     properties.put(CommonClientConfigs.RETRY_BACKOFF_MS_CONFIG, 10L);
+    // a stream thread learns that its group rebalances from its next heartbeat: with the default 3 s,
+    // a thread that asked to rejoin (say, once the first assignment created the internal topics) waited
+    // up to 3 s for the others, processing nothing, and so did every survivor of a fail-over
+    properties.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
+    // the restore consumer's fetches: restoring even an empty changelog (every task of a new
+    // application) ended only when one came back, which on a partition without new records took the
+    // default 500 ms; standby replicas poll with it too, so an idle instance sends more fetches
+    properties.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 10);
     originals().forEach((key, value) -> {
       if (!key.startsWith("tally.")) {
         properties.put(key, value);
