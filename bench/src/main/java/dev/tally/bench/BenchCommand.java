@@ -36,6 +36,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.LogDirDescription;
@@ -63,8 +64,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * Catch-up throughput on a preloaded backlog, in one run: a plain consumer decoding the topic (the
- * ceiling), a Kafka Streams job that only decodes ({@link FloorJob}: Kafka Streams' own cost) and Tally,
- * each with every thread count (and with other settings, {@code --variant}), and the naive
+ * ceiling), a Kafka Streams job that only decodes ({@link FloorJob}: Kafka Streams' own cost)
+ * and Tally, each with every thread count (and with other settings, {@code --variant}), and the naive
  * Kafka Streams job, each with the number of events it counted; then the distinct-user state's
  * changelog and heap per (window, series, user) entry, the process's RSS, and the latency of final
  * results under a steady producer, to the results topic and, through the shipped connector
@@ -215,13 +216,49 @@ public final class BenchCommand implements Callable<Integer> {
    * @param startupSeconds seconds until Kafka Streams was RUNNING (Tally), included in {@code seconds}
    */
   private record Result(double seconds, long counted, long entries, long changelogBytes,
-      double startupSeconds) {
-    Result(double seconds, long counted) {
-      this(seconds, counted, 0, 0, Double.NaN);
+      double startupSeconds, double steadySeconds) {
+    Result(double seconds, long counted, double steadySeconds) {
+      this(seconds, counted, 0, 0, Double.NaN, steadySeconds);
     }
 
     double rate(long events) {
       return events / seconds;
+    }
+
+    /** Events per second between 10% and 90% of the backlog read (NaN if not measured). */
+    double steadyRate(long events) {
+      return Progress.SHARE * events / steadySeconds;
+    }
+  }
+
+  /**
+   * When a job had read 10% and when 90% of the backlog: its rate in between is its steady state,
+   * without its start-up and without the way of the last records to the output.
+   */
+  static final class Progress {
+    /** The share of the backlog between the two marks. */
+    static final double SHARE = 0.8;
+    private final long total;
+    private long first = -1;
+    private long second = -1;
+
+    Progress(long total) {
+      this.total = total;
+    }
+
+    /** {@code done} of the backlog's records read by {@code nanos} ({@link System#nanoTime()}). */
+    void observe(long done, long nanos) {
+      if (first < 0 && done * 10 >= total) {
+        first = nanos;
+      }
+      if (second < 0 && done * 10 >= total * 9) {
+        second = nanos;
+      }
+    }
+
+    /** Seconds from the first mark to the second; NaN unless both were seen at different times. */
+    double seconds() {
+      return first < 0 || second <= first ? Double.NaN : (second - first) / 1e9;
     }
   }
 
@@ -312,6 +349,7 @@ public final class BenchCommand implements Callable<Integer> {
     long read = 0;
     long decoded = 0;
     EventDecoder decoder = new EventDecoder();
+    Progress progress = new Progress(total);
     long begun = System.nanoTime();
     try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, new ByteArrayDeserializer())) {
       List<TopicPartition> tps = new ArrayList<>();
@@ -325,9 +363,11 @@ public final class BenchCommand implements Callable<Integer> {
           read++;
           decoded += decoder.decode(record.value(), record.timestamp()).events().size();
         }
+        progress.observe(read, System.nanoTime());
       }
     }
-    Result result = new Result((System.nanoTime() - begun) / 1e9, decoded - partitions);
+    Result result = new Result((System.nanoTime() - begun) / 1e9, decoded - partitions,
+        progress.seconds());
     log.printf("# plain consumer: %.1f s%n", result.seconds());
     return result;
   }
@@ -347,8 +387,10 @@ public final class BenchCommand implements Callable<Integer> {
     config.put("state.dir", work.resolve(id).toString());
     config.putAll(overrides);
     config.putAll(variant);
+    Progress progress = new Progress((long) events + partitions);
     long begun = System.nanoTime();
     try (TallyApp app = TallyApp.start(new TallyConfig(config));
+        Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
         KafkaConsumer<MinuteKey, MinuteCount> results = consumer(bootstrap,
             ResultSerdes.minuteKey().deserializer(), ResultSerdes.minuteCount().deserializer())) {
       results.subscribe(List.of(id + "-results"));
@@ -360,7 +402,8 @@ public final class BenchCommand implements Callable<Integer> {
       long done = begun;
       while (finals.size() < expected.windows().size()
           && System.nanoTime() - last < NO_PROGRESS.toNanos()) {
-        for (ConsumerRecord<MinuteKey, MinuteCount> record : results.poll(Duration.ofMillis(100))) {
+        progress.observe(committed(admin, id), System.nanoTime());
+        for (ConsumerRecord<MinuteKey, MinuteCount> record : results.poll(Duration.ofMillis(20))) {
           MinuteCount value = record.value();
           if (value.getIsFinal() && !value.getProduct().equals(FLUSH_SERIES)) {
             finals.put(value.getProduct() + "|" + value.getEventType() + "|"
@@ -372,11 +415,19 @@ public final class BenchCommand implements Callable<Integer> {
         }
       }
       Result result = new Result((done - begun) / 1e9, counted(finals, expected), entries,
-          topicBytes(bootstrap, id + "-" + AggregateProcessor.TALLIES_STORE + "-changelog"), startup);
+          topicBytes(bootstrap, id + "-" + AggregateProcessor.TALLIES_STORE + "-changelog"), startup,
+          progress.seconds());
       log.printf("# Tally with %d thread(s)%s: %.1f s, %,d of %,d events counted%n", threadCount,
           variant.isEmpty() ? "" : ", " + variant, result.seconds(), result.counted(), expected.events());
       return result;
     }
+  }
+
+  /** The events topic's records that group {@code id} has committed as read. */
+  private static long committed(Admin admin, String id) throws Exception {
+    return admin.listConsumerGroupOffsets(id).partitionsToOffsetAndMetadata().get().entrySet()
+        .stream().filter(e -> e.getKey().topic().equals("bench-events") && e.getValue() != null)
+        .mapToLong(e -> e.getValue().offset()).sum();
   }
 
   /** A Kafka Streams job of the bench's own (not Tally): exactly_once_v2 from the earliest offset. */
@@ -407,15 +458,18 @@ public final class BenchCommand implements Callable<Integer> {
       streams.start();
       long last = System.nanoTime();
       long seen = 0;
+      Progress progress = new Progress(all);
       while (decoded.get() < all && System.nanoTime() - last < NO_PROGRESS.toNanos()) {
         Thread.sleep(5);
+        progress.observe(decoded.get(), System.nanoTime());
         if (decoded.get() > seen) {
           seen = decoded.get();
           last = System.nanoTime();
         }
       }
       long done = System.nanoTime();
-      Result result = new Result((done - begun) / 1e9, Math.min(decoded.get(), events));
+      Result result = new Result((done - begun) / 1e9, Math.min(decoded.get(), events),
+          progress.seconds());
       log.printf("# Kafka Streams floor with %d thread(s): %.1f s, %,d of %,d events decoded%n",
           threadCount, result.seconds(), decoded.get(), all);
       streams.close(Duration.ofSeconds(30));
@@ -453,7 +507,7 @@ public final class BenchCommand implements Callable<Integer> {
       if (finals.isEmpty()) {
         done = System.nanoTime(); // nothing came out: it took all the time we gave it
       }
-      Result result = new Result((done - begun) / 1e9, counted(finals, expected));
+      Result result = new Result((done - begun) / 1e9, counted(finals, expected), Double.NaN);
       log.printf("# naive job: %.1f s, %,d of %,d events counted%n", result.seconds(),
           result.counted(), expected.events());
       streams.close(Duration.ofSeconds(30));
@@ -802,33 +856,42 @@ public final class BenchCommand implements Callable<Integer> {
     List<Result> ceiling = results.get("plain consumer (decode only)");
     StringBuilder out = new StringBuilder();
     out.append("| job | events/s (median) | vs plain consumer (median of the runs' ratios) "
-        + "| events counted | seconds (median) | seconds of each run | of which start-up |\n");
-    out.append("|---|---:|---:|---:|---:|---:|---:|\n");
+        + "| events counted | seconds (median) | seconds of each run | of which start-up "
+        + "| steady events/s (10% to 90% read, median) | steady vs plain consumer |\n");
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    ToDoubleFunction<Result> rate = r -> r.rate(events);
+    ToDoubleFunction<Result> steady = r -> r.steadyRate(events);
     for (Map.Entry<String, List<Result>> entry : results.entrySet()) {
       List<Result> runs = entry.getValue();
-      double rate = median(runs, true);
       long counted = runs.stream().mapToLong(Result::counted).min().orElse(0);
       double startupMedian = median(runs.stream().mapToDouble(Result::startupSeconds).toArray());
-      out.append(String.format("| %s | %,.0f | %.2fx | %,d of %,d (%.1f%%) | %.1f | %s | %s |%n",
-          entry.getKey(), rate, medianRatio(runs, ceiling), counted, (long) events,
+      double steadyMedian = median(runs.stream().mapToDouble(steady).toArray());
+      out.append(String.format(
+          "| %s | %,.0f | %.2fx | %,d of %,d (%.1f%%) | %.1f | %s | %s | %s | %s |%n", entry.getKey(),
+          median(runs, true), medianRatio(runs, ceiling, rate), counted, (long) events,
           100.0 * counted / events, median(runs, false),
           runs.stream().map(r -> String.format("%.1f", r.seconds())).collect(Collectors.joining(", ")),
-          Double.isNaN(startupMedian) ? "" : String.format("%.1f", startupMedian)));
+          Double.isNaN(startupMedian) ? "" : String.format("%.1f", startupMedian),
+          Double.isNaN(steadyMedian) ? "" : String.format("%,.0f", steadyMedian),
+          Double.isNaN(steadyMedian) ? ""
+              : String.format("%.2fx", medianRatio(runs, ceiling, steady))));
     }
     return out.toString();
   }
 
   /**
-   * The median over runs of a job's rate over the plain consumer's in the same run: a slow or fast
-   * run of the whole machine moves both.
+   * The median over runs of a job's {@code figure} over the plain consumer's in the same run: a slow
+   * or fast run of the whole machine moves both.
    */
-  private double medianRatio(List<Result> runs, List<Result> ceiling) {
+  private static double medianRatio(List<Result> runs, List<Result> ceiling,
+      ToDoubleFunction<Result> figure) {
     if (runs.size() != ceiling.size()) { // a job given twice (--threads 1,1): no run-by-run pairs
-      return median(runs, true) / median(ceiling, true);
+      return median(runs.stream().mapToDouble(figure).toArray())
+          / median(ceiling.stream().mapToDouble(figure).toArray());
     }
     double[] ratios = new double[runs.size()];
     for (int i = 0; i < ratios.length; i++) {
-      ratios[i] = runs.get(i).rate(events) / ceiling.get(i).rate(events);
+      ratios[i] = figure.applyAsDouble(runs.get(i)) / figure.applyAsDouble(ceiling.get(i));
     }
     return median(ratios);
   }
@@ -873,7 +936,11 @@ public final class BenchCommand implements Callable<Integer> {
         + "(plain consumer); Streams start-up included (until Kafka Streams is RUNNING: a new "
         + "application creates its internal topics, joins its group and initialises its "
         + "transactions; with several threads, the first tasks may already run before it is); "
-        + "a job that emits nothing for 180 s is stopped and counted as it stands\n"
+        + "a job that emits nothing for 180 s is stopped and counted as it stands; steady: from "
+        + "the time 10% of the backlog's records had been read until 90% had (Tally: committed as "
+        + "read by its group, polled every 20 ms or so; the floor job: decoded, every 5 ms), so "
+        + "without start-up and without the last records' way to the results (the naive job: not "
+        + "measured)\n"
         + "- state: bytes the broker holds for the distinct-user state's changelog (tombstones "
         + "included, before compaction) over the (window, series, user) entries (the sum of the final "
         + "distinct counts); heap of the aggregation store alone, after GC\n"

@@ -25,6 +25,24 @@ class BenchCommandTest {
   }
 
   @Test
+  void theSteadyStateRunsFromTheFirstTenthReadToTheNinthTenth() {
+    BenchCommand.Progress progress = new BenchCommand.Progress(1000);
+    progress.observe(0, 1_000_000_000L);
+    assertTrue(Double.isNaN(progress.seconds()), "no mark yet");
+    progress.observe(99, 2_000_000_000L);
+    progress.observe(100, 3_000_000_000L);
+    progress.observe(500, 4_000_000_000L);
+    assertTrue(Double.isNaN(progress.seconds()), "one mark only");
+    progress.observe(900, 5_500_000_000L);
+    progress.observe(1000, 9_000_000_000L);
+    assertEquals(2.5, progress.seconds(), 1e-9);
+
+    BenchCommand.Progress atOnce = new BenchCommand.Progress(1000);
+    atOnce.observe(1000, 1_000_000_000L); // both marks in one observation: no rate to tell
+    assertTrue(Double.isNaN(atOnce.seconds()));
+  }
+
+  @Test
   void aSmallRunWritesItsTableAndTallyCountsEverything(@TempDir Path dir) throws Exception {
     Path table = dir.resolve("BENCHMARKS.md");
     int exit = new CommandLine(new BenchCommand()).execute("--events", "20000", "--minutes", "5",
@@ -35,6 +53,9 @@ class BenchCommandTest {
     String tally = text.lines().filter(line -> line.startsWith("| Tally, exactly_once_v2, 1 thread |"))
         .findFirst().orElseThrow(() -> new AssertionError("no Tally row in\n" + text));
     assertTrue(tally.contains("| 20,000 of 20,000 (100.0%) |"), tally);
+    // the last two columns: a steady rate and its ratio to the plain consumer's, or empty when this
+    // small backlog was read between two polls of the group's offsets
+    assertTrue(tally.matches(".*\\| (\\d[\\d,]* \\| \\d+\\.\\d\\dx| \\| ) \\|$"), tally);
     assertTrue(text.contains("| plain consumer (decode only) |"), text);
     assertTrue(text.lines().anyMatch(line -> line.startsWith("| Kafka Streams floor")
         && line.contains("| 20,000 of 20,000 (100.0%) |")), text);
