@@ -46,6 +46,7 @@ class TallyConfigTest {
     assertEquals(256 * 1024, defaults.get("batch.size"));
     assertEquals(10L, defaults.get("retry.backoff.ms"));
     assertEquals(500, defaults.get("heartbeat.interval.ms"));
+    assertEquals(300L, defaults.get("commit.interval.ms"));
     assertEquals(10, defaults.get("restore.consumer.fetch.max.wait.ms"));
 
     Properties given = new TallyConfig(Map.of("bootstrap.servers", "x:1", "batch.size", "16384",

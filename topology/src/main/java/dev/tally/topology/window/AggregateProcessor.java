@@ -124,6 +124,9 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
     }
     context.forward(new Record<>(Watermark.KEY,
         Watermark.at(context.taskId().partition(), settings.aggregationPartitions(), now), now));
+    if (to > from) {
+      LiveCommit.afterClosing(context, now);
+    }
   }
 
   private void emitChanged() {

@@ -140,6 +140,7 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
     }
     done.forEach(partials::delete);
     changed.removeIf(key -> StoreKeys.windowOf(key) < to);
+    LiveCommit.afterClosing(context, now);
   }
 
   private void emitChanged() {

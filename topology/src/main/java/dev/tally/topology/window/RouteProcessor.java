@@ -189,14 +189,18 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
       return;
     }
     Windows windows = settings.windows();
-    if (onlyIfClosing && announced != Long.MIN_VALUE
-        && windows.firstOpenStart(watermark) == windows.firstOpenStart(announced)) {
+    boolean closing = announced == Long.MIN_VALUE
+        || windows.firstOpenStart(watermark) != windows.firstOpenStart(announced);
+    if (onlyIfClosing && !closing) {
       return;
     }
     announced = watermark;
     sendBatches();
     context.forward(new Record<>(Watermark.KEY,
         Watermark.at(context.taskId().partition(), sources(), watermark), watermark));
+    if (closing) {
+      LiveCommit.afterClosing(context, watermark);
+    }
   }
 
   /** Sends every batch that holds events, and records the decoded events' metric. */
