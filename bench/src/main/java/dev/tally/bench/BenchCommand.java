@@ -85,6 +85,8 @@ public final class BenchCommand implements Callable<Integer> {
   private static final long GRACE_MS = 10_000;
   private static final String FLUSH_SERIES = "bench-flush";
   private static final Duration NO_PROGRESS = Duration.ofSeconds(180);
+  /** The pause before each timed job, after a garbage collection. */
+  private static final long SETTLE_MS = 2_000;
   private static final long LATENCY_WINDOW_MS = 5_000;
   private static final String FLOOR_JOB =
       "Kafka Streams floor (decode only, no state, no output), exactly_once_v2, ";
@@ -172,11 +174,14 @@ public final class BenchCommand implements Callable<Integer> {
       Expected expected = preload(bootstrap);
       for (int run = 1; run <= runs; run++) {
         log.printf("# run %d of %d%n", run, runs);
+        settle();
         add(results, "plain consumer (decode only)", plainConsumer(bootstrap));
         for (int t : threads) {
+          settle();
           add(results, FLOOR_JOB + threadsLabel(t), floor(bootstrap, run, work, t));
         }
         for (int t : threads) {
+          settle();
           add(results, "Tally, exactly_once_v2, " + threadsLabel(t),
               tally(bootstrap, expected, t, run, work, Map.of()));
         }
@@ -186,11 +191,13 @@ public final class BenchCommand implements Callable<Integer> {
             String[] pair = setting.split("=", 2);
             settings.put(pair[0].trim(), pair[1].trim());
           }
+          settle();
           add(results, "Tally, exactly_once_v2, " + threadsLabel(threads[0]) + ", "
               + String.join(", ", variants.get(v).split(";")),
               tally(bootstrap, expected, threads[0], run * 100 + v, work, settings));
         }
         if (!skipNaive) {
+          settle();
           add(results, "naive Kafka Streams job, exactly_once_v2", naive(bootstrap, expected, run, work));
         }
         if (latencySeconds > 0) {
@@ -557,6 +564,18 @@ public final class BenchCommand implements Callable<Integer> {
     long after = heapAfterGc();
     java.lang.ref.Reference.reachabilityFence(store);
     return (double) (after - before) / added;
+  }
+
+  /**
+   * Before each timed job: collects the garbage of the jobs before it and lets what they left
+   * running (closing clients, the broker's log cleaner, the sinks' servers stopping) quieten, so
+   * that no job pays for the one before it. Measured before this: the plain consumer, first in a
+   * run, right after the last run's latency measurement, took 2.3 to 2.8 s in three runs of five
+   * against 1.6 s in another.
+   */
+  private static void settle() throws InterruptedException {
+    heapAfterGc();
+    Thread.sleep(SETTLE_MS);
   }
 
   private static long heapAfterGc() {
@@ -936,9 +955,11 @@ public final class BenchCommand implements Callable<Integer> {
         + "(plain consumer); Streams start-up included (until Kafka Streams is RUNNING: a new "
         + "application creates its internal topics, joins its group and initialises its "
         + "transactions; with several threads, the first tasks may already run before it is); "
-        + "a job that emits nothing for 180 s is stopped and counted as it stands; steady: from "
+        + "a job that emits nothing for 180 s is stopped and counted as it stands; before each "
+        + "job, a garbage collection and a 2-s pause; steady: from "
         + "the time 10% of the backlog's records had been read until 90% had (Tally: committed as "
-        + "read by its group, polled every 20 ms or so; the floor job: decoded, every 5 ms), so "
+        + "read by its group, polled every 20 ms or so, which move at each commit; the floor job: "
+        + "decoded, every 5 ms), so "
         + "without start-up and without the last records' way to the results (the naive job: not "
         + "measured)\n"
         + "- state: bytes the broker holds for the distinct-user state's changelog (tombstones "
