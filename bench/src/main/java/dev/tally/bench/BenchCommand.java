@@ -883,12 +883,12 @@ public final class BenchCommand implements Callable<Integer> {
     for (Map.Entry<String, List<Result>> entry : results.entrySet()) {
       List<Result> runs = entry.getValue();
       long counted = runs.stream().mapToLong(Result::counted).min().orElse(0);
-      double startupMedian = median(runs.stream().mapToDouble(Result::startupSeconds).toArray());
-      double steadyMedian = median(runs.stream().mapToDouble(steady).toArray());
+      double startupMedian = median(runs, Result::startupSeconds);
+      double steadyMedian = median(runs, steady);
       out.append(String.format(
           "| %s | %,.0f | %.2fx | %,d of %,d (%.1f%%) | %.1f | %s | %s | %s | %s |%n", entry.getKey(),
-          median(runs, true), medianRatio(runs, ceiling, rate), counted, (long) events,
-          100.0 * counted / events, median(runs, false),
+          median(runs, rate), medianRatio(runs, ceiling, rate), counted, (long) events,
+          100.0 * counted / events, median(runs, Result::seconds),
           runs.stream().map(r -> String.format("%.1f", r.seconds())).collect(Collectors.joining(", ")),
           Double.isNaN(startupMedian) ? "" : String.format("%.1f", startupMedian),
           Double.isNaN(steadyMedian) ? "" : String.format("%,.0f", steadyMedian),
@@ -905,8 +905,7 @@ public final class BenchCommand implements Callable<Integer> {
   private static double medianRatio(List<Result> runs, List<Result> ceiling,
       ToDoubleFunction<Result> figure) {
     if (runs.size() != ceiling.size()) { // a job given twice (--threads 1,1): no run-by-run pairs
-      return median(runs.stream().mapToDouble(figure).toArray())
-          / median(ceiling.stream().mapToDouble(figure).toArray());
+      return median(runs, figure) / median(ceiling, figure);
     }
     double[] ratios = new double[runs.size()];
     for (int i = 0; i < ratios.length; i++) {
@@ -915,8 +914,8 @@ public final class BenchCommand implements Callable<Integer> {
     return median(ratios);
   }
 
-  private double median(List<Result> results, boolean rate) {
-    return median(results.stream().mapToDouble(r -> rate ? r.rate(events) : r.seconds()).toArray());
+  private static double median(List<Result> results, ToDoubleFunction<Result> figure) {
+    return median(results.stream().mapToDouble(figure).toArray());
   }
 
   private static String latencyMethodOfSinks() {
