@@ -1,6 +1,7 @@
 package dev.tally.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -33,7 +34,9 @@ class BenchCommandTest {
     progress.observe(100, 3_000_000_000L);
     progress.observe(500, 4_000_000_000L);
     assertTrue(Double.isNaN(progress.seconds()), "one mark only");
+    assertFalse(progress.complete());
     progress.observe(900, 5_500_000_000L);
+    assertTrue(progress.complete());
     progress.observe(1000, 9_000_000_000L);
     assertEquals(2.5, progress.seconds(), 1e-9);
 

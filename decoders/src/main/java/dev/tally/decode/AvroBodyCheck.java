@@ -2,6 +2,7 @@ package dev.tally.decode;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import org.apache.avro.Schema;
 
 /**
@@ -10,6 +11,10 @@ import org.apache.avro.Schema;
  * single corrupt length would otherwise ask the heap for up to 2 GiB; the walk also finds where the
  * datum ends (so trailing bytes, such as two events glued together, are caught) and checks that
  * strings are well-formed UTF-8 (which Avro would silently patch with U+FFFD).
+ *
+ * <p>For a record schema, the walk also keeps where each top-level string field lies and the value of
+ * each top-level long field, so that a reader that wants bytes needs no second pass ({@link
+ * #stringAt}, {@link #stringLength}, {@link #longValue}).
  *
  * <p>Arrays and maps are not supported: nothing Tally reads has one, and a block count over
  * zero-length items could make the walk spin. A schema with one fails at construction.
@@ -24,10 +29,16 @@ final class AvroBodyCheck {
   private int end;
   private long number;
   private String problem;
+  /** Per top-level field of a record schema: where it ended, and the last number read in it. */
+  private final int[] fieldEnds;
+  private final long[] fieldNumbers;
 
   AvroBodyCheck(Schema schema) {
     requireSupported(schema, new ArrayDeque<>());
     this.schema = schema;
+    int fields = schema.getType() == Schema.Type.RECORD ? schema.getFields().size() : 0;
+    this.fieldEnds = new int[fields];
+    this.fieldNumbers = new long[fields];
   }
 
   /** Null when {@code bytes[from, to)} is exactly one well-formed datum of the schema; otherwise why not. */
@@ -36,12 +47,43 @@ final class AvroBodyCheck {
     this.pos = from;
     this.end = to;
     this.problem = null;
-    boolean ok = walk(schema, schema.getName());
+    boolean ok = schema.getType() == Schema.Type.RECORD ? walkTopLevel() : walk(schema, schema.getName());
     this.bytes = null;
     if (ok && pos != to) {
       return (to - pos) + " unexpected bytes after the end of the event";
     }
     return ok ? null : problem;
+  }
+
+  /**
+   * After a successful {@link #check} against a record schema: where the bytes of top-level field
+   * {@code field} (by position), a plain string, start.
+   */
+  int stringAt(int field) {
+    return fieldEnds[field] - (int) fieldNumbers[field];
+  }
+
+  /** After a successful {@link #check}: the length of top-level string field {@code field}. */
+  int stringLength(int field) {
+    return (int) fieldNumbers[field];
+  }
+
+  /** After a successful {@link #check}: the value of top-level long or int field {@code field}. */
+  long longValue(int field) {
+    return fieldNumbers[field];
+  }
+
+  private boolean walkTopLevel() {
+    List<Schema.Field> fields = schema.getFields();
+    for (int i = 0; i < fields.size(); i++) {
+      Schema.Field f = fields.get(i);
+      if (!walk(f.schema(), f.name())) {
+        return false;
+      }
+      fieldEnds[i] = pos;
+      fieldNumbers[i] = number;
+    }
+    return true;
   }
 
   private boolean walk(Schema s, String field) {

@@ -20,6 +20,11 @@ final class AvroEvents {
   private static final long FINGERPRINT = SchemaNormalization.parsingFingerprint64(Event.getClassSchema());
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
+  private static final int EVENT_TYPE = Event.getClassSchema().getField(RecordResult.EVENT_TYPE).pos();
+  private static final int PRODUCT = Event.getClassSchema().getField(RecordResult.PRODUCT).pos();
+  private static final int USERNAME = Event.getClassSchema().getField(RecordResult.USERNAME).pos();
+  private static final int TIMESTAMP = Event.getClassSchema().getField("timestamp").pos();
+
   private final AvroBodyCheck bodyCheck = new AvroBodyCheck(Event.getClassSchema());
   private Event reuse;
 
@@ -27,7 +32,10 @@ final class AvroEvents {
     return value.length >= 2 && value[0] == (byte) 0xC3 && value[1] == (byte) 0x01;
   }
 
-  /** Decodes a record {@link #isAvro} recognised: always exactly one event or one rejection. */
+  /**
+   * Decodes a record {@link #isAvro} recognised: always exactly one event or one rejection. An event
+   * for a sink is read where the body check found its fields, without Avro's decoder or Strings.
+   */
   void decode(byte[] value, RecordResult result) {
     result.startPiece();
     if (value.length < HEADER_LENGTH) {
@@ -43,6 +51,13 @@ final class AvroEvents {
     String problem = bodyCheck.check(value, HEADER_LENGTH, value.length);
     if (problem != null) {
       reject(result, value, "corrupt Avro Event: " + problem);
+      return;
+    }
+    if (result.forSink()) {
+      result.add(bodyCheck.stringAt(EVENT_TYPE),
+          bodyCheck.stringLength(EVENT_TYPE), bodyCheck.stringAt(PRODUCT),
+          bodyCheck.stringLength(PRODUCT), bodyCheck.stringAt(USERNAME),
+          bodyCheck.stringLength(USERNAME), bodyCheck.longValue(TIMESTAMP), 0, value.length);
       return;
     }
     Event event;

@@ -24,6 +24,7 @@ public final class EventDecoder {
   private final AvroEvents avro = new AvroEvents();
   private final JsonEvents json = new JsonEvents();
   private final LineProtocolEvents lineProtocol = new LineProtocolEvents();
+  private final EventBytes bytes = new EventBytes();
 
   public EventDecoder() {}
 
@@ -34,6 +35,16 @@ public final class EventDecoder {
    * @param recordTimestampMs the Kafka record timestamp, used for events that carry none
    */
   public Decoded decode(byte[] value, long recordTimestampMs) {
+    return decode(value, recordTimestampMs, null);
+  }
+
+  /**
+   * Decodes one record value as {@link #decode(byte[], long)} does, but hands every event to
+   * {@code sink} as UTF-8 byte ranges instead of keeping it: the result holds the format and the
+   * rejections, and no events. Avro events are handed over in place, without Avro's decoder or a
+   * single String.
+   */
+  public Decoded decode(byte[] value, long recordTimestampMs, EventBytes.Sink sink) {
     int first = value == null ? 0 : firstNonBlank(value);
     if (value == null || first == value.length) {
       byte[] payload = value == null ? NO_BYTES : value;
@@ -43,7 +54,7 @@ public final class EventDecoder {
     InputFormat format = AvroEvents.isAvro(value) ? InputFormat.AVRO
         : value[first] == '{' ? InputFormat.JSON
         : InputFormat.LINE_PROTOCOL;
-    RecordResult result = new RecordResult(value, format, recordTimestampMs);
+    RecordResult result = new RecordResult(value, format, recordTimestampMs, sink != null);
     try {
       switch (format) {
         case AVRO -> avro.decode(value, result);
@@ -57,7 +68,11 @@ public final class EventDecoder {
       failed.reject(BadInputReason.UNPARSEABLE, "internal decoder error: " + bug, 0, value.length);
       return failed.finish();
     }
-    return result.finish();
+    Decoded decoded = result.finish();
+    if (sink != null) {
+      result.handOver(bytes, sink);
+    }
+    return decoded;
   }
 
   /** Single-object Avro bytes of one event (what the produce command writes). */

@@ -11,27 +11,44 @@ import java.util.List;
  * <p>The format decoders call {@link #startPiece()} for each would-be event (a line, a JSON object),
  * then either {@link #add} or {@link #reject} it. A record that held a single piece is rejected with
  * its whole bytes as payload, so the dead-letter topic gets exactly what was sent.
+ *
+ * <p>A result for a {@link EventBytes.Sink} leaves the events out of {@link #finish()}'s {@link
+ * Decoded} and hands them over in {@link #handOver} instead (after decoding, so that nothing the sink
+ * does passes for a decoder error); an Avro event is then kept as byte ranges of the record.
  */
 final class RecordResult {
 
   static final String EVENT_TYPE = "event_type";
   static final String PRODUCT = "product";
   static final String USERNAME = "username";
+  /** Not a timestamp {@link TimestampRule#isNanos} accepts. */
+  private static final long NO_TIMESTAMP = Long.MIN_VALUE;
 
   private final byte[] record;
   private final InputFormat format;
   private final long recordTimestampMs;
+  /** Whether the events are for {@link #handOver}, not for {@link #finish()}. */
+  private final boolean forSink;
 
   // Most records hold one event: keep it in a field and build no list for it.
   private UserEvent onlyEvent;
   private List<UserEvent> events;
   private List<Rejection> rejections;
   private int pieces;
+  // The event kept as byte ranges of the record: product, event type, username (at, length each).
+  private int[] ranges;
+  private long rangesTimestampNs;
 
   RecordResult(byte[] record, InputFormat format, long recordTimestampMs) {
+    this(record, format, recordTimestampMs, false);
+  }
+
+  /** @param forSink the events are for {@link #handOver}, and may be byte ranges of the record */
+  RecordResult(byte[] record, InputFormat format, long recordTimestampMs, boolean forSink) {
     this.record = record;
     this.format = format;
     this.recordTimestampMs = recordTimestampMs;
+    this.forSink = forSink;
   }
 
   void startPiece() {
@@ -47,20 +64,11 @@ final class RecordResult {
    */
   void add(String eventType, String product, String username, boolean hasTimestamp, long timestampNs,
       int from, int to) {
-    String missing = isEmpty(eventType) ? EVENT_TYPE
-        : isEmpty(product) ? PRODUCT
-        : isEmpty(username) ? USERNAME
-        : null;
-    if (missing != null) {
-      reject(BadInputReason.MISSING_FIELD, "missing or empty " + describe(missing), from, to);
+    if (!fieldsPresent(isEmpty(eventType), isEmpty(product), isEmpty(username), from, to)) {
       return;
     }
-    long timestamp = hasTimestamp ? timestampNs : TimestampRule.fromRecordMillis(recordTimestampMs);
-    if (!TimestampRule.isNanos(timestamp)) {
-      String message = hasTimestamp
-          ? TimestampRule.notNanosMessage(timestamp)
-          : TimestampRule.unusableRecordTimestampMessage(recordTimestampMs);
-      reject(BadInputReason.TIMESTAMP_NOT_NANOS, message, from, to);
+    long timestamp = timestamp(hasTimestamp, timestampNs, from, to);
+    if (timestamp == NO_TIMESTAMP) {
       return;
     }
     UserEvent event = new UserEvent(product, eventType, username, timestamp);
@@ -74,6 +82,74 @@ final class RecordResult {
       events.add(event);
       onlyEvent = null;
     }
+  }
+
+  /**
+   * Validates one piece whose fields are UTF-8 ranges of the record, as {@link #add(String, String,
+   * String, boolean, long, int, int)} does, and keeps it as those ranges for {@link #handOver}: no
+   * Strings. Only for a sink, and at most once per record (an Avro record holds one event). The piece
+   * carries its timestamp.
+   */
+  void add(int eventTypeAt, int eventTypeLength, int productAt, int productLength, int usernameAt,
+      int usernameLength, long timestampNs, int from, int to) {
+    if (!fieldsPresent(eventTypeLength == 0, productLength == 0, usernameLength == 0, from, to)) {
+      return;
+    }
+    long timestamp = timestamp(true, timestampNs, from, to);
+    if (timestamp == NO_TIMESTAMP) {
+      return;
+    }
+    ranges = new int[] {productAt, productLength, eventTypeAt, eventTypeLength, usernameAt,
+        usernameLength};
+    rangesTimestampNs = timestamp;
+  }
+
+  /** Whether the events are for a sink, so that {@link #add(int, int, int, int, int, int, long, int, int)} may be used. */
+  boolean forSink() {
+    return forSink;
+  }
+
+  /** Hands the events to {@code sink}, in order, through {@code bytes}; for a result made for a sink. */
+  void handOver(EventBytes bytes, EventBytes.Sink sink) {
+    if (ranges != null) {
+      bytes.set(record, ranges[0], ranges[1], ranges[2], ranges[3], ranges[4], ranges[5],
+          rangesTimestampNs);
+      sink.accept(bytes);
+    }
+    if (onlyEvent != null) {
+      bytes.set(onlyEvent);
+      sink.accept(bytes);
+    }
+    if (events != null) {
+      for (UserEvent event : events) {
+        bytes.set(event);
+        sink.accept(bytes);
+      }
+    }
+  }
+
+  /** Rejects the piece and says false when a required field is missing or empty. */
+  private boolean fieldsPresent(boolean noEventType, boolean noProduct, boolean noUsername, int from,
+      int to) {
+    String missing = noEventType ? EVENT_TYPE : noProduct ? PRODUCT : noUsername ? USERNAME : null;
+    if (missing != null) {
+      reject(BadInputReason.MISSING_FIELD, "missing or empty " + describe(missing), from, to);
+      return false;
+    }
+    return true;
+  }
+
+  /** The event's timestamp in nanoseconds, or {@link #NO_TIMESTAMP} after rejecting the piece. */
+  private long timestamp(boolean hasTimestamp, long timestampNs, int from, int to) {
+    long timestamp = hasTimestamp ? timestampNs : TimestampRule.fromRecordMillis(recordTimestampMs);
+    if (!TimestampRule.isNanos(timestamp)) {
+      String message = hasTimestamp
+          ? TimestampRule.notNanosMessage(timestamp)
+          : TimestampRule.unusableRecordTimestampMessage(recordTimestampMs);
+      reject(BadInputReason.TIMESTAMP_NOT_NANOS, message, from, to);
+      return NO_TIMESTAMP;
+    }
+    return timestamp;
   }
 
   void reject(BadInputReason reason, String message, int from, int to) {
@@ -95,7 +171,8 @@ final class RecordResult {
       Rejection only = rejected.get(0);
       rejected = List.of(new Rejection(only.reason(), only.message(), record));
     }
-    List<UserEvent> decoded = events != null ? events : onlyEvent != null ? List.of(onlyEvent) : List.of();
+    List<UserEvent> decoded = forSink ? List.of()
+        : events != null ? events : onlyEvent != null ? List.of(onlyEvent) : List.of();
     return new Decoded(format, decoded, rejected);
   }
 

@@ -6,12 +6,14 @@ import static dev.tally.decode.TestRecords.assertOnlyRejection;
 import static dev.tally.decode.TestRecords.decode;
 import static dev.tally.decode.TestRecords.json;
 import static dev.tally.decode.TestRecords.utf8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -128,6 +130,55 @@ class EventDecoderTest {
       assertFalse(decoded.events().isEmpty() && decoded.rejections().isEmpty(), () -> "silently dropped " + Arrays.toString(garbage));
       decoded.rejections().forEach(r -> assertFalse(r.message().startsWith("internal decoder error"), r.message()));
     }
+  }
+
+  /**
+   * The byte-range path (what Tally's routing stage uses) gives exactly the events and rejections of
+   * the object path, for good records of every format, Avro with empty fields or a timestamp that is
+   * not nanoseconds, and broken variants of them all.
+   */
+  @Test
+  void sinkGetsTheEventsAndRejectionsOfTheObjectPath() {
+    Random random = new Random(7L);
+    List<byte[]> seeds = List.of(
+        EventDecoder.encodeAvro(new UserEvent("prodüct 日本", "e", "user", TS)),
+        EventDecoder.encodeAvro(new UserEvent("live", "rails-5xx", "", TS)),
+        EventDecoder.encodeAvro(new UserEvent("", "rails-5xx", "u", TS)),
+        EventDecoder.encodeAvro(new UserEvent("live", "rails-5xx", "u", 1_478_507_534L)),
+        json("p", "e", "u", TS),
+        utf8("{\"event_type\":\"e\",\"product\":\"p\",\"username\":\"u\"}\n{\"product\":\"q\"}"),
+        utf8("event_type=e,product=p value=\"u1\" " + TS + "\nevent_type=f,product=p value=\"u2\"\nbad line"));
+    EventDecoder objects = new EventDecoder();
+    EventDecoder bytes = new EventDecoder();
+    int avroEvents = 0;
+    int otherEvents = 0;
+    for (int i = 0; i < 30_000; i++) {
+      byte[] seed = seeds.get(i % seeds.size());
+      byte[] record = i < seeds.size() ? seed : mutate(seed, random);
+      Decoded expected = objects.decode(record, RECORD_MS);
+      List<UserEvent> handed = new ArrayList<>();
+
+      Decoded decoded = bytes.decode(record, RECORD_MS, event -> handed.add(event.toUserEvent()));
+
+      assertEquals(expected.events(), handed, () -> Arrays.toString(record));
+      assertEquals(List.of(), decoded.events());
+      assertEquals(expected.format(), decoded.format());
+      assertEquals(expected.rejections().size(), decoded.rejections().size());
+      for (int r = 0; r < expected.rejections().size(); r++) {
+        Rejection want = expected.rejections().get(r);
+        Rejection got = decoded.rejections().get(r);
+        assertEquals(want.reason(), got.reason());
+        assertEquals(want.message(), got.message());
+        assertArrayEquals(want.payload(), got.payload());
+      }
+      if (decoded.format() == InputFormat.AVRO) {
+        avroEvents += handed.size();
+      } else {
+        otherEvents += handed.size();
+      }
+    }
+    // the mutations leave some records whole: both paths were really compared on events
+    assertTrue(avroEvents > 100 && otherEvents > 1000, avroEvents + " Avro, " + otherEvents + " other events");
   }
 
   private static final String SPECIAL = "\\\"{},= \r\n#-0";

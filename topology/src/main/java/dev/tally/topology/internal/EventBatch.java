@@ -211,11 +211,21 @@ public final class EventBatch implements ByUser {
     }
 
     public void add(long timestampNs, long offset, byte[] series, byte[] username) {
-      ensure(Long.BYTES * 2 + Integer.BYTES * 2 + series.length + username.length);
+      add(timestampNs, offset, series, 0, series.length, username, 0, username.length);
+    }
+
+    /**
+     * Adds the event whose series is {@code seriesLength} bytes of {@code series} from {@code
+     * seriesFrom}, and whose username is {@code usernameLength} bytes of {@code username} from {@code
+     * usernameFrom}.
+     */
+    public void add(long timestampNs, long offset, byte[] series, int seriesFrom, int seriesLength,
+        byte[] username, int usernameFrom, int usernameLength) {
+      ensure(Long.BYTES * 2 + Integer.BYTES * 2 + seriesLength + usernameLength);
       putLong(timestampNs);
       putLong(offset);
-      putBytes(series);
-      putBytes(username);
+      putBytes(series, seriesFrom, seriesLength);
+      putBytes(username, usernameFrom, usernameLength);
       count++;
     }
 
@@ -249,13 +259,12 @@ public final class EventBatch implements ByUser {
       }
     }
 
-    private void putBytes(byte[] bytes) {
-      int length = bytes.length;
+    private void putBytes(byte[] bytes, int from, int length) {
       buffer[size++] = (byte) (length >>> 24);
       buffer[size++] = (byte) (length >>> 16);
       buffer[size++] = (byte) (length >>> 8);
       buffer[size++] = (byte) length;
-      System.arraycopy(bytes, 0, buffer, size, length);
+      System.arraycopy(bytes, from, buffer, size, length);
       size += length;
     }
   }

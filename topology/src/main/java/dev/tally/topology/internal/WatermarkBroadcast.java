@@ -37,4 +37,46 @@ public final class WatermarkBroadcast<V> implements StreamPartitioner<byte[], V>
   public static int partitionOf(byte[] key, int partitions) {
     return Utils.toPositive(Utils.murmur2(key)) % partitions;
   }
+
+  /**
+   * The partition of the key that is {@code length} bytes of {@code array} from {@code from}, as
+   * {@link #partitionOf(byte[], int)} would put a copy of it: no copy is made.
+   */
+  public static int partitionOf(byte[] array, int from, int length, int partitions) {
+    return Utils.toPositive(murmur2(array, from, length)) % partitions;
+  }
+
+  /** Kafka's {@link Utils#murmur2(byte[])}, over a range of an array. */
+  static int murmur2(byte[] array, int from, int length) {
+    final int m = 0x5bd1e995;
+    final int r = 24;
+    int h = 0x9747b28c ^ length;
+    int whole = from + (length & ~3);
+    for (int i = from; i < whole; i += 4) {
+      int k = (array[i] & 0xff) + ((array[i + 1] & 0xff) << 8) + ((array[i + 2] & 0xff) << 16)
+          + ((array[i + 3] & 0xff) << 24);
+      k *= m;
+      k ^= k >>> r;
+      k *= m;
+      h *= m;
+      h ^= k;
+    }
+    switch (length & 3) {
+      case 3:
+        h ^= (array[whole + 2] & 0xff) << 16;
+        // fall through
+      case 2:
+        h ^= (array[whole + 1] & 0xff) << 8;
+        // fall through
+      case 1:
+        h ^= array[whole] & 0xff;
+        h *= m;
+        break;
+      default:
+    }
+    h ^= h >>> 13;
+    h *= m;
+    h ^= h >>> 15;
+    return h;
+  }
 }

@@ -1,10 +1,10 @@
 package dev.tally.topology.window;
 
 import dev.tally.decode.Decoded;
+import dev.tally.decode.EventBytes;
 import dev.tally.decode.EventDecoder;
 import dev.tally.decode.InputFormat;
 import dev.tally.decode.Rejection;
-import dev.tally.decode.UserEvent;
 import dev.tally.topology.DeadLetters;
 import dev.tally.topology.TallyMetrics;
 import dev.tally.topology.ThrottledLog;
@@ -14,7 +14,6 @@ import dev.tally.topology.internal.EventBatch;
 import dev.tally.topology.internal.Routed;
 import dev.tally.topology.internal.Watermark;
 import dev.tally.topology.internal.WatermarkBroadcast;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -36,6 +35,9 @@ import org.slf4j.LoggerFactory;
  * {@link Watermark}: right away when it makes another window closable, and at most every
  * {@code watermarkIntervalMs} otherwise (which is also how an idle partition's clock moves on).
  * Stateless (its {@link CommitHook} holds nothing), so that growing the events topic does not break it.
+ *
+ * <p>Events are decoded as byte ranges ({@link EventBytes}): an Avro event's series and username go
+ * from the record into its batch with no String built, and its partition is hashed in place.
  *
  * <p>Events cross the shuffle in {@link EventBatch}es, one per by-user partition: a batch is sent when
  * it is full, before every watermark (so that no event arrives after a watermark that promised it
@@ -71,6 +73,14 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   /** Decoded events per format not yet recorded: a sensor records under a lock, so once per batch. */
   private final long[] decodedPending = new long[InputFormat.values().length];
   private long announced = Long.MIN_VALUE;
+  private final EventBytes.Sink routeEvent = this::route;
+  /** Scratch for one event's series bytes. */
+  private byte[] series = new byte[64];
+  // The record being routed, for routeEvent.
+  private RecordMetadata source;
+  private long now;
+  private boolean ahead;
+  private int routed;
 
   public RouteProcessor(TopologySettings settings, InputState input) {
     this.settings = settings;
@@ -100,37 +110,47 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   public void process(Record<byte[], byte[]> record) {
     RecordMetadata source = context.recordMetadata().orElseThrow();
     commitHook.lastRecord(source.topic(), source.partition(), source.offset(), record.timestamp());
-    Decoded decoded = decoder.decode(record.value(), record.timestamp());
+    this.source = source;
+    this.now = context.currentSystemTimeMs();
+    this.ahead = false;
+    this.routed = 0;
+    Decoded decoded = decoder.decode(record.value(), record.timestamp(), routeEvent);
     for (Rejection rejection : decoded.rejections()) {
       deadLetters.send(record.key(), new DeadLetter(rejection.reason(), rejection.message(),
           rejection.payload(), source.topic(), source.partition(), source.offset()));
     }
-    if (decoded.events().isEmpty()) {
+    if (routed == 0) {
       return;
     }
-    decodedPending[decoded.format().ordinal()] += decoded.events().size();
-    long now = context.currentSystemTimeMs();
-    boolean ahead = false;
-    for (UserEvent event : decoded.events()) {
-      long window = settings.windows().startOf(event.timestampMs());
-      if (generation.owns(window)) {
-        byte[] user = event.username().getBytes(StandardCharsets.UTF_8);
-        int partition = WatermarkBroadcast.partitionOf(user, batches.length);
-        EventBatch.Builder batch = batches[partition];
-        batch.add(event.timestampNs(), source.offset(),
-            StoreKeys.series(event.product(), event.eventType()), user);
-        if (batch.size() >= EventBatch.MAX_BYTES) {
-          send(batch);
-        }
-      } else {
-        skip(window, source, now);
-        ahead |= !generation.isBefore(window);
-      }
-      clock.observe(event.timestampMs(), now);
-    }
+    decodedPending[decoded.format().ordinal()] += routed;
     // an event past this generation's last window is announced in the transaction that commits its
     // offset, so that a hand-over can tell from Kafka alone whether one came before its offsets
     announce(clock.watermark(now, 0), !ahead);
+  }
+
+  /** One event of the record in {@link #source}: into the batch of its user's partition. */
+  private void route(EventBytes event) {
+    routed++;
+    long window = settings.windows().startOf(event.timestampMs());
+    if (generation.owns(window)) {
+      int partition = WatermarkBroadcast.partitionOf(event.array(), event.usernameAt(),
+          event.usernameLength(), batches.length);
+      int seriesLength = StoreKeys.seriesLength(event);
+      if (series.length < seriesLength) {
+        series = new byte[Math.max(seriesLength, series.length * 2)];
+      }
+      StoreKeys.writeSeries(event, series, 0);
+      EventBatch.Builder batch = batches[partition];
+      batch.add(event.timestampNs(), source.offset(), series, 0, seriesLength, event.array(),
+          event.usernameAt(), event.usernameLength());
+      if (batch.size() >= EventBatch.MAX_BYTES) {
+        send(batch);
+      }
+    } else {
+      skip(window, source, now);
+      ahead |= !generation.isBefore(window);
+    }
+    clock.observe(event.timestampMs(), now);
   }
 
   private void skip(long window, RecordMetadata source, long now) {

@@ -1,5 +1,6 @@
 package dev.tally.topology.window;
 
+import dev.tally.decode.EventBytes;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.utils.Bytes;
@@ -22,6 +23,30 @@ public final class StoreKeys {
     byte[] e = eventType.getBytes(StandardCharsets.UTF_8);
     return ByteBuffer.allocate(Integer.BYTES * 2 + p.length + e.length)
         .putInt(p.length).put(p).putInt(e.length).put(e).array();
+  }
+
+  /** How many bytes {@link #writeSeries} writes for {@code event}. */
+  public static int seriesLength(EventBytes event) {
+    return Integer.BYTES * 2 + event.productLength() + event.eventTypeLength();
+  }
+
+  /**
+   * Writes the series of {@code event} into {@code target} from {@code at}, exactly as {@link
+   * #series(String, String)} lays it out: {@link #seriesLength} bytes.
+   */
+  public static void writeSeries(EventBytes event, byte[] target, int at) {
+    at = putLength(target, at, event.productLength());
+    System.arraycopy(event.array(), event.productAt(), target, at, event.productLength());
+    at = putLength(target, at + event.productLength(), event.eventTypeLength());
+    System.arraycopy(event.array(), event.eventTypeAt(), target, at, event.eventTypeLength());
+  }
+
+  private static int putLength(byte[] target, int at, int length) {
+    target[at] = (byte) (length >>> 24);
+    target[at + 1] = (byte) (length >>> 16);
+    target[at + 2] = (byte) (length >>> 8);
+    target[at + 3] = (byte) length;
+    return at + Integer.BYTES;
   }
 
   /** {@code window | series}: the per-window count of a series. */

@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 
 class EventBatchTest {
@@ -92,5 +94,20 @@ class EventBatchTest {
         partitioner.partitions("t", Watermark.KEY, Watermark.at(0, 1, 5), 4));
     assertThrows(IllegalStateException.class,
         () -> partitioner.partitions("t", Watermark.KEY, twoEvents(), 2));
+  }
+
+  @Test
+  void aUsernameInPlaceGoesWhereKafkasPartitionerPutsItsCopy() {
+    Random random = new Random(11L);
+    for (int i = 0; i < 20_000; i++) {
+      byte[] array = new byte[random.nextInt(40)];
+      random.nextBytes(array);
+      int from = array.length == 0 ? 0 : random.nextInt(array.length);
+      int length = random.nextInt(array.length - from + 1);
+      byte[] copy = Arrays.copyOfRange(array, from, from + length);
+      assertEquals(Utils.murmur2(copy), WatermarkBroadcast.murmur2(array, from, length));
+      assertEquals(WatermarkBroadcast.partitionOf(copy, 7),
+          WatermarkBroadcast.partitionOf(array, from, length, 7));
+    }
   }
 }
