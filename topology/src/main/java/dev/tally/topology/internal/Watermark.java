@@ -10,12 +10,18 @@ package dev.tally.topology.internal;
  * {@link #idle idle watermarks} instead, saying for how long, and the downstream partition moves that
  * partition's last known watermark on by as much (or leaves a partition that never had data out).
  *
+ * <p>A watermark also says whether its sender had caught up with its own input when it sent it
+ * (nothing known to wait): when every upstream partition has, a stage commits what it has just
+ * forwarded at once rather than at the end of the commit interval, which would only delay the end
+ * of a backlog ({@code LiveCommit}).
+ *
  * @param source the upstream partition that sends it
  * @param sources how many upstream partitions there are, as the sender knows it
  * @param timestampMs the promised event time; {@link Long#MIN_VALUE} in an idle watermark
  * @param idleForMs in an idle watermark, how long the partition has been idle with no clock; else -1
+ * @param caughtUp whether the sender had nothing known to wait on its input (always, when idle)
  */
-public record Watermark(int source, int sources, long timestampMs, long idleForMs)
+public record Watermark(int source, int sources, long timestampMs, long idleForMs, boolean caughtUp)
     implements ByUser, BySeries {
 
   /**
@@ -24,14 +30,19 @@ public record Watermark(int source, int sources, long timestampMs, long idleForM
    */
   public static final byte[] KEY = new byte[0];
 
-  /** A watermark at an event time. */
+  /** A watermark at an event time, from a sender that may still have input waiting. */
   public static Watermark at(int source, int sources, long timestampMs) {
-    return new Watermark(source, sources, timestampMs, -1);
+    return at(source, sources, timestampMs, false);
+  }
+
+  /** A watermark at an event time. */
+  public static Watermark at(int source, int sources, long timestampMs, boolean caughtUp) {
+    return new Watermark(source, sources, timestampMs, -1, caughtUp);
   }
 
   /** From a partition idle, caught up, and without a clock since its task started {@code idleForMs} ago. */
   public static Watermark idle(int source, int sources, long idleForMs) {
-    return new Watermark(source, sources, Long.MIN_VALUE, idleForMs);
+    return new Watermark(source, sources, Long.MIN_VALUE, idleForMs, true);
   }
 
   public boolean isIdle() {

@@ -51,6 +51,10 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
   private DeadLetters deadLetters;
   private AggregateStore tallies;
   private LowWatermark watermark;
+  /** Windows have closed and their finals wait for a commit ({@link LiveCommit}). */
+  private boolean owesCommit;
+  /** What this partition's latest watermark said of its input. */
+  private boolean forwardedCaughtUp;
 
   public AggregateProcessor(TopologySettings settings) {
     this.settings = settings;
@@ -61,6 +65,8 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
   public void init(ProcessorContext<byte[], Routed> context) {
     this.context = context;
     changed.clear(); // after a dirty close the store's tallies are new ones
+    owesCommit = false;
+    forwardedCaughtUp = false;
     this.metrics = new TallyMetrics(context);
     this.deadLetters = new DeadLetters(context, metrics);
     this.tallies = context.getStateStore(TALLIES_STORE);
@@ -80,6 +86,12 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
       Long before = watermark.advance(upstream);
       if (before != null) {
         close(before, watermark.current());
+      } else if (watermark.caughtUp() != forwardedCaughtUp && watermark.current() != Long.MIN_VALUE) {
+        forwardWatermark(watermark.current()); // the next stage learns whether its input caught up
+      }
+      if (owesCommit && LiveCommit.due(context, watermark.current(), watermark.caughtUp())) {
+        owesCommit = false;
+        context.commit();
       }
     }
   }
@@ -122,21 +134,30 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
         forwardPartial(windowSeries, tally);
       });
     }
-    context.forward(new Record<>(Watermark.KEY,
-        Watermark.at(context.taskId().partition(), settings.aggregationPartitions(), now), now));
-    if (to > from) {
-      LiveCommit.afterClosing(context, now);
-    }
+    forwardWatermark(now);
+    owesCommit |= to > from;
+  }
+
+  /** This partition's watermark: caught up when every upstream partition's latest one was. */
+  private void forwardWatermark(long at) {
+    forwardedCaughtUp = watermark.caughtUp();
+    context.forward(new Record<>(Watermark.KEY, Watermark.at(context.taskId().partition(),
+        settings.aggregationPartitions(), at, forwardedCaughtUp), at));
   }
 
   private void emitChanged() {
+    boolean emitted = false;
     for (AggregateStore.Tally tally : changed) {
       if (tally.liveQueued) {
         tally.liveQueued = false;
         forwardPartial(tally.windowSeries(), tally);
+        emitted = true;
       }
     }
     changed.clear();
+    if (emitted && LiveCommit.due(context, watermark.current(), watermark.caughtUp())) {
+      context.commit(); // a live stream's live updates need not wait for the interval either
+    }
   }
 
   private void forwardPartial(Bytes windowSeries, AggregateStore.Tally tally) {

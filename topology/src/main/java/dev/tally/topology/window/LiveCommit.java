@@ -1,5 +1,6 @@
 package dev.tally.topology.window;
 
+import dev.tally.topology.internal.Watermark;
 import org.apache.kafka.streams.processor.api.ProcessingContext;
 
 /**
@@ -10,10 +11,20 @@ import org.apache.kafka.streams.processor.api.ProcessingContext;
  * the transaction that holds it, so a final result waits for up to three commit intervals: after the
  * watermark that closes its window, after the final partials, after the final itself. Commits are
  * also a large part of a backlog's cost, each one waiting for the producer's acknowledgements and
- * for the transaction coordinator. So a stage that has just forwarded what closes a window commits
- * at once while the stream is live (the watermark within {@link #LIVE_LAG_MS} of the wall clock),
- * which happens once per window and task, while catching up on a backlog (windows closing many times
- * a second) leaves it to the interval.
+ * for the transaction coordinator. So a stage that has forwarded what closes a window commits at once
+ * when waiting would gain nothing:
+ * <ul>
+ *   <li>while the stream is live (the watermark within {@link #LIVE_LAG_MS} of the wall clock),
+ *       which happens once per window and task;
+ *   <li>once every upstream partition has said it caught up with its input ({@link
+ *       Watermark#caughtUp()}): the end of a backlog, whose event times are old, but after which
+ *       there is nothing left to put in the same transaction. Its last windows then come out a few
+ *       commits after its last record, not three commit intervals.
+ * </ul>
+ * While catching up on a backlog (windows closing many times a second) it is left to the interval.
+ * The aggregating and merging stages' live updates of open windows follow the same rule, so that a
+ * live stream's open minute is as fresh whatever the interval: the interval only sets how much of a
+ * backlog one transaction holds.
  */
 final class LiveCommit {
 
@@ -23,10 +34,11 @@ final class LiveCommit {
   private LiveCommit() {
   }
 
-  /** Requests a commit if {@code watermarkMs}, which has just closed a window, is live. */
-  static void afterClosing(ProcessingContext context, long watermarkMs) {
-    if (watermarkMs >= context.currentSystemTimeMs() - LIVE_LAG_MS) {
-      context.commit();
-    }
+  /**
+   * Whether a stage that has forwarded what closes a window should commit now: its watermark
+   * {@code watermarkMs} is live, or its input had {@code caughtUp}.
+   */
+  static boolean due(ProcessingContext context, long watermarkMs, boolean caughtUp) {
+    return caughtUp || watermarkMs >= context.currentSystemTimeMs() - LIVE_LAG_MS;
   }
 }

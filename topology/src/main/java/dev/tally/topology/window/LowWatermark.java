@@ -18,6 +18,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * sources) until its first record gives it one. The low watermark never goes back. State lives in a
  * changelogged store (key: upstream partition; {@code -2 - partition}: its last event-time watermark;
  * {@link #LOW}: the low watermark), so it survives fail-over exactly once.
+ *
+ * <p>It also knows whether every upstream partition's latest watermark said its sender had caught up
+ * ({@link #caughtUp()}); that is not stored, since it only decides when to commit.
  */
 public final class LowWatermark {
 
@@ -30,6 +33,7 @@ public final class LowWatermark {
   private final KeyValueStore<Integer, Long> store;
   private long[] upstream;
   private long[] lastEventTime;
+  private boolean[] caughtUp;
   private long low = UNKNOWN;
 
   /**
@@ -41,6 +45,7 @@ public final class LowWatermark {
     this.store = store;
     this.upstream = new long[0];
     this.lastEventTime = new long[0];
+    this.caughtUp = new boolean[0];
     grow(expectedSources);
     try (KeyValueIterator<Integer, Long> all = store.all()) {
       while (all.hasNext()) {
@@ -74,6 +79,19 @@ public final class LowWatermark {
   }
 
   /**
+   * Whether the latest watermark of every upstream partition said that its sender had caught up with
+   * its input: then this stage has everything upstream was given, and a commit need not wait.
+   */
+  public boolean caughtUp() {
+    for (boolean each : caughtUp) {
+      if (!each) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
    * Takes one upstream partition's watermark.
    *
    * @return the low watermark before this update if it advanced, else {@code null}
@@ -81,6 +99,7 @@ public final class LowWatermark {
   public Long advance(Watermark watermark) {
     grow(Math.max(watermark.sources(), watermark.source() + 1));
     int source = watermark.source();
+    caughtUp[source] = watermark.caughtUp();
     long previous = upstream[source];
     long next;
     if (watermark.isIdle()) {
@@ -131,6 +150,7 @@ public final class LowWatermark {
       int old = upstream.length;
       upstream = Arrays.copyOf(upstream, sources);
       lastEventTime = Arrays.copyOf(lastEventTime, sources);
+      caughtUp = Arrays.copyOf(caughtUp, sources);
       Arrays.fill(upstream, old, sources, UNKNOWN);
       Arrays.fill(lastEventTime, old, sources, UNKNOWN);
     }

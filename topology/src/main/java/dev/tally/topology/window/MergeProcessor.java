@@ -60,6 +60,8 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
   private Sensor withheld;
   private KeyValueStore<Bytes, byte[]> partials;
   private LowWatermark watermark;
+  /** Finals have gone out and wait for a commit ({@link LiveCommit}). */
+  private boolean owesCommit;
 
   public MergeProcessor(TopologySettings settings) {
     this.settings = settings;
@@ -74,6 +76,7 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
     this.finalDelay = metrics.averageAndMax(TallyMetrics.FINAL_DELAY);
     this.withheld = metrics.counter(TallyMetrics.RESULTS_WITHHELD, null, null);
     this.partials = context.getStateStore(PARTIALS_STORE);
+    this.owesCommit = false;
     this.watermark = new LowWatermark(context.getStateStore(WATERMARKS_STORE),
         settings.aggregationPartitions());
     context.schedule(Duration.ofMillis(settings.liveIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
@@ -88,6 +91,10 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
       Long before = watermark.advance(upstream);
       if (before != null) {
         close(before, watermark.current());
+      }
+      if (owesCommit && LiveCommit.due(context, watermark.current(), watermark.caughtUp())) {
+        owesCommit = false;
+        context.commit();
       }
     }
   }
@@ -140,10 +147,11 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
     }
     done.forEach(partials::delete);
     changed.removeIf(key -> StoreKeys.windowOf(key) < to);
-    LiveCommit.afterClosing(context, now);
+    owesCommit = true;
   }
 
   private void emitChanged() {
+    boolean emitted = !changed.isEmpty();
     for (Iterator<Bytes> it = changed.iterator(); it.hasNext(); ) {
       Bytes windowSeries = it.next();
       long count = 0;
@@ -157,6 +165,9 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
       }
       emit(windowSeries, count, unique, false);
       it.remove();
+    }
+    if (emitted && LiveCommit.due(context, watermark.current(), watermark.caughtUp())) {
+      context.commit(); // a live stream's live updates need not wait for the interval either
     }
   }
 

@@ -73,6 +73,10 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   /** Decoded events per format not yet recorded: a sensor records under a lock, so once per batch. */
   private final long[] decodedPending = new long[InputFormat.values().length];
   private long announced = Long.MIN_VALUE;
+  /** What the latest watermark said of this partition's input. */
+  private boolean announcedCaughtUp;
+  /** A window has closed since the last commit this stage asked for ({@link LiveCommit}). */
+  private boolean owesCommit;
   private final EventBytes.Sink routeEvent = this::route;
   /** Scratch for one event's series bytes. */
   private byte[] series = new byte[64];
@@ -100,6 +104,9 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
       batches[p] = new EventBatch.Builder(p);
     }
     Arrays.fill(decodedPending, 0);
+    this.announced = Long.MIN_VALUE;
+    this.announcedCaughtUp = false;
+    this.owesCommit = false;
     this.commitHook = context.getStateStore(COMMIT_HOOK_STORE);
     commitHook.beforeCommit(this::sendBatches);
     context.schedule(Duration.ofMillis(settings.watermarkIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
@@ -191,8 +198,14 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
       sendBatches(); // none without a clock, but no event may trail a watermark
       context.forward(new Record<>(Watermark.KEY,
           Watermark.idle(context.taskId().partition(), sources(), idleFor), now));
-    } else {
-      announce(clock.watermark(now, waiting), false);
+      commitIfDue(announced, true);
+      return;
+    }
+    announce(clock.watermark(now, waiting), false);
+    if (waiting == 0 && !announcedCaughtUp && announced != Long.MIN_VALUE) {
+      // caught up since the last announcement: the same watermark again, saying so
+      forwardWatermark(announced, true);
+      commitIfDue(announced, true);
     }
   }
 
@@ -215,11 +228,24 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
       return;
     }
     announced = watermark;
+    boolean caughtUp = input.waiting(context.taskId().partition()) == 0;
+    forwardWatermark(watermark, caughtUp);
+    owesCommit |= closing;
+    commitIfDue(watermark, caughtUp);
+  }
+
+  /** Sends the batches, then the watermark: no event may trail a watermark that promised past it. */
+  private void forwardWatermark(long watermark, boolean caughtUp) {
     sendBatches();
+    announcedCaughtUp = caughtUp;
     context.forward(new Record<>(Watermark.KEY,
-        Watermark.at(context.taskId().partition(), sources(), watermark), watermark));
-    if (closing) {
-      LiveCommit.afterClosing(context, watermark);
+        Watermark.at(context.taskId().partition(), sources(), watermark, caughtUp), watermark));
+  }
+
+  private void commitIfDue(long watermark, boolean caughtUp) {
+    if (owesCommit && LiveCommit.due(context, watermark, caughtUp)) {
+      owesCommit = false;
+      context.commit();
     }
   }
 

@@ -110,4 +110,19 @@ class EventBatchTest {
           WatermarkBroadcast.partitionOf(array, from, length, 7));
     }
   }
+
+  @Test
+  void aWatermarkCrossesBothShufflesWithWhetherItsSenderCaughtUp() {
+    for (Watermark watermark : new Watermark[] {Watermark.at(2, 4, 1_478_507_534_415L, true),
+        Watermark.at(2, 4, 1_478_507_534_415L, false), Watermark.idle(1, 4, 3_000)}) {
+      byte[] byUser = InternalSerdes.byUser().serializer().serialize("t", watermark);
+      assertEquals(watermark, InternalSerdes.byUser().deserializer().deserialize("t", byUser));
+      byte[] bySeries = InternalSerdes.bySeries().serializer().serialize("t", watermark);
+      assertEquals(watermark, InternalSerdes.bySeries().deserializer().deserialize("t", bySeries));
+    }
+    // a watermark of the previous version, without the last byte, says nothing of its input
+    byte[] caughtUp = InternalSerdes.byUser().serializer().serialize("t", Watermark.at(2, 4, 9, true));
+    assertEquals(Watermark.at(2, 4, 9, false), InternalSerdes.byUser().deserializer()
+        .deserialize("t", Arrays.copyOf(caughtUp, caughtUp.length - 1)));
+  }
 }

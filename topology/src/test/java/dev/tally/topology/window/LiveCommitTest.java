@@ -9,10 +9,13 @@ import dev.tally.schema.MinuteKey;
 import dev.tally.topology.TopologySettings;
 import dev.tally.topology.internal.ByUser;
 import dev.tally.topology.internal.BySeries;
+import dev.tally.topology.internal.EventBatch;
 import dev.tally.topology.internal.Partial;
 import dev.tally.topology.internal.Routed;
 import dev.tally.topology.internal.Watermark;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
@@ -22,8 +25,9 @@ import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
 
 /**
- * The aggregating and merging stages commit at once when they close a window of a live stream, and
- * leave it to {@code commit.interval.ms} when they close a backlog's windows.
+ * The aggregating and merging stages commit at once when they close a window of a live stream, or
+ * once every upstream partition has caught up, and leave it to {@code commit.interval.ms} when they
+ * close a backlog's windows.
  */
 class LiveCommitTest {
 
@@ -33,15 +37,86 @@ class LiveCommitTest {
       "dead-letters", new Windows(MINUTE, 10_000), 5_000, 1_000, 200, 1, 1);
 
   @Test
-  void theRuleIsTheWatermarksLagBehindTheWallClock() {
+  void theRuleIsTheWatermarksLagBehindTheWallClockOrACaughtUpInput() {
     MockProcessorContext<Object, Object> context = new MockProcessorContext<>();
     context.setCurrentSystemTimeMs(NOW);
-    LiveCommit.afterClosing(context, NOW - LiveCommit.LIVE_LAG_MS - 1);
-    assertFalse(context.committed(), "a watermark more than the live lag behind is a backlog's");
-    LiveCommit.afterClosing(context, NOW - LiveCommit.LIVE_LAG_MS);
+    assertFalse(LiveCommit.due(context, NOW - LiveCommit.LIVE_LAG_MS - 1, false),
+        "a watermark more than the live lag behind is a backlog's");
+    assertTrue(LiveCommit.due(context, NOW - LiveCommit.LIVE_LAG_MS, false));
+    // a producer's clock ahead of this machine's: live
+    assertTrue(LiveCommit.due(context, NOW + 500, false));
+    assertTrue(LiveCommit.due(context, NOW - 30 * MINUTE, true), "the end of a backlog");
+  }
+
+  @Test
+  void theAggregatingStageCommitsABacklogsLastWindowsOnceItsInputCaughtUp() {
+    MockProcessorContext<byte[], Routed> context = new MockProcessorContext<>();
+    context.setCurrentSystemTimeMs(NOW);
+    AggregateProcessor aggregate = aggregate(context);
+
+    aggregate.process(watermark(NOW - 30 * MINUTE, false)); // a backlog: windows close, no commit
+    aggregate.process(watermark(NOW - 30 * MINUTE + 1, false));
+    assertFalse(context.committed());
+    assertEquals(List.of(false, false), caughtUp(context), "a watermark per advance");
+
+    aggregate.process(watermark(NOW - 30 * MINUTE + 1, true)); // the last record was routed
+    assertTrue(context.committed());
+    assertEquals(List.of(false, false, true), caughtUp(context), "the next stage learns it too");
+
+    context.resetCommit();
+    aggregate.process(watermark(NOW - 28 * MINUTE, true)); // a closing while caught up
     assertTrue(context.committed());
     context.resetCommit();
-    LiveCommit.afterClosing(context, NOW + 500); // a producer's clock ahead of this machine's: live
+    aggregate.process(watermark(NOW - 28 * MINUTE + 1, true)); // nothing closed since
+    assertFalse(context.committed());
+  }
+
+  @Test
+  void liveUpdatesCommitAtOnceOnlyOnceTheInputCaughtUp() {
+    MockProcessorContext<byte[], Routed> context = new MockProcessorContext<>();
+    context.setCurrentSystemTimeMs(NOW);
+    AggregateProcessor aggregate = aggregate(context);
+    long backlog = NOW - 30 * MINUTE;
+    aggregate.process(watermark(backlog - MINUTE, false));
+    aggregate.process(event(backlog));
+    context.resetForwards();
+
+    liveUpdate(context);
+    assertEquals(1, context.forwarded().size(), "the open window's live update");
+    assertFalse(context.committed(), "a backlog's live updates wait for the interval");
+
+    aggregate.process(watermark(backlog - MINUTE, true));
+    aggregate.process(event(backlog));
+    liveUpdate(context);
+    assertTrue(context.committed());
+  }
+
+  private static void liveUpdate(MockProcessorContext<byte[], Routed> context) {
+    context.scheduledPunctuators().get(0).getPunctuator().punctuate(NOW);
+  }
+
+  private static Record<byte[], ByUser> event(long timestampMs) {
+    EventBatch.Builder batch = new EventBatch.Builder(0);
+    batch.add(timestampMs * 1_000_000L, 7, StoreKeys.series("live", "rails-5xx"),
+        "testusername1".getBytes(StandardCharsets.UTF_8));
+    return new Record<>(Watermark.KEY, batch.build(0), timestampMs);
+  }
+
+  @Test
+  void theMergingStageCommitsABacklogsLastFinalsOnceItsInputCaughtUp() {
+    MockProcessorContext<MinuteKey, MinuteCount> context = new MockProcessorContext<>();
+    context.setCurrentSystemTimeMs(NOW);
+    MergeProcessor merge = merge(context);
+
+    long backlog = (NOW - 30 * MINUTE) / MINUTE * MINUTE;
+    merge.process(new Record<>(new byte[0], (BySeries) new Partial(0, "live", "rails-5xx", backlog,
+        2, 1), NOW));
+    merge.process(new Record<>(Watermark.KEY, (BySeries) Watermark.at(0, 1, backlog + 2 * MINUTE,
+        false), NOW));
+    assertEquals(1, context.forwarded().size(), "the backlog's final");
+    assertFalse(context.committed());
+    merge.process(new Record<>(Watermark.KEY, (BySeries) Watermark.at(0, 1, backlog + 2 * MINUTE,
+        true), NOW));
     assertTrue(context.committed());
   }
 
@@ -49,13 +124,7 @@ class LiveCommitTest {
   void theAggregatingStageCommitsWhenItClosesALiveWindow() {
     MockProcessorContext<byte[], Routed> context = new MockProcessorContext<>();
     context.setCurrentSystemTimeMs(NOW);
-    AggregateStore tallies = new AggregateStore(AggregateProcessor.TALLIES_STORE);
-    tallies.open((key, value) -> {
-    });
-    context.addStateStore(tallies);
-    context.addStateStore(clock(AggregateProcessor.WATERMARKS_STORE, context));
-    AggregateProcessor aggregate = new AggregateProcessor(settings);
-    aggregate.init(context);
+    AggregateProcessor aggregate = aggregate(context);
 
     aggregate.process(watermark(NOW - 30 * MINUTE)); // a backlog: windows close, no commit yet
     assertEquals(1, context.forwarded().size(), "the stage's own watermark went on");
@@ -70,14 +139,7 @@ class LiveCommitTest {
   void theMergingStageCommitsWhenItEmitsALiveWindowsFinals() {
     MockProcessorContext<MinuteKey, MinuteCount> context = new MockProcessorContext<>();
     context.setCurrentSystemTimeMs(NOW);
-    KeyValueStore<Bytes, byte[]> partials = Stores.keyValueStoreBuilder(
-        Stores.inMemoryKeyValueStore(MergeProcessor.PARTIALS_STORE), Serdes.Bytes(),
-        Serdes.ByteArray()).withLoggingDisabled().build();
-    partials.init(context.getStateStoreContext(), partials);
-    context.addStateStore(partials);
-    context.addStateStore(clock(MergeProcessor.WATERMARKS_STORE, context));
-    MergeProcessor merge = new MergeProcessor(settings);
-    merge.init(context);
+    MergeProcessor merge = merge(context);
 
     long backlog = (NOW - 30 * MINUTE) / MINUTE * MINUTE;
     merge.process(new Record<>(new byte[0], (BySeries) new Partial(0, "live", "rails-5xx", backlog,
@@ -95,8 +157,41 @@ class LiveCommitTest {
     assertTrue(context.committed());
   }
 
+  private AggregateProcessor aggregate(MockProcessorContext<byte[], Routed> context) {
+    AggregateStore tallies = new AggregateStore(AggregateProcessor.TALLIES_STORE);
+    tallies.open((key, value) -> {
+    });
+    context.addStateStore(tallies);
+    context.addStateStore(clock(AggregateProcessor.WATERMARKS_STORE, context));
+    AggregateProcessor aggregate = new AggregateProcessor(settings);
+    aggregate.init(context);
+    return aggregate;
+  }
+
+  private MergeProcessor merge(MockProcessorContext<MinuteKey, MinuteCount> context) {
+    KeyValueStore<Bytes, byte[]> partials = Stores.keyValueStoreBuilder(
+        Stores.inMemoryKeyValueStore(MergeProcessor.PARTIALS_STORE), Serdes.Bytes(),
+        Serdes.ByteArray()).withLoggingDisabled().build();
+    partials.init(context.getStateStoreContext(), partials);
+    context.addStateStore(partials);
+    context.addStateStore(clock(MergeProcessor.WATERMARKS_STORE, context));
+    MergeProcessor merge = new MergeProcessor(settings);
+    merge.init(context);
+    return merge;
+  }
+
+  /** What each watermark the aggregating stage forwarded said of its input. */
+  private static List<Boolean> caughtUp(MockProcessorContext<byte[], Routed> context) {
+    return context.forwarded().stream().map(f -> f.record().value())
+        .filter(Watermark.class::isInstance).map(w -> ((Watermark) w).caughtUp()).toList();
+  }
+
   private static Record<byte[], ByUser> watermark(long timestampMs) {
-    return new Record<>(Watermark.KEY, Watermark.at(0, 1, timestampMs), timestampMs);
+    return watermark(timestampMs, false);
+  }
+
+  private static Record<byte[], ByUser> watermark(long timestampMs, boolean caughtUp) {
+    return new Record<>(Watermark.KEY, Watermark.at(0, 1, timestampMs, caughtUp), timestampMs);
   }
 
   private static KeyValueStore<Integer, Long> clock(String name, MockProcessorContext<?, ?> context) {

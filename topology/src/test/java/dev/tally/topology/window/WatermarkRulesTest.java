@@ -1,7 +1,9 @@
 package dev.tally.topology.window;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.topology.internal.Watermark;
 import org.apache.kafka.common.serialization.Serdes;
@@ -56,6 +58,25 @@ class WatermarkRulesTest {
     assertEquals(-1, clock.idleFor(5_999, 0));
     assertEquals(5_000, clock.idleFor(6_000, 0));
     assertEquals(UNKNOWN, clock.watermark(6_000, 0));
+  }
+
+  @Test
+  void theInputIsCaughtUpWhenEveryPartitionsLatestWatermarkSaysSo() {
+    LowWatermark low = new LowWatermark(store(), 3);
+    low.advance(Watermark.at(0, 3, 1_000, true));
+    low.advance(Watermark.idle(1, 3, 500)); // idle: caught up by definition
+    assertFalse(low.caughtUp(), "partition 2 has not spoken");
+    low.advance(Watermark.at(2, 3, 3_000, false));
+    assertFalse(low.caughtUp());
+    assertNull(low.advance(Watermark.at(2, 3, 3_000, true)), "the same time: no advance");
+    assertTrue(low.caughtUp());
+    low.advance(Watermark.at(0, 3, 9_000, false)); // the latest watermark counts, not the best
+    assertFalse(low.caughtUp());
+    LowWatermark grown = new LowWatermark(store(), 1);
+    grown.advance(Watermark.at(0, 1, 1_000, true));
+    assertTrue(grown.caughtUp());
+    grown.advance(Watermark.at(0, 2, 1_000, true)); // the topic grew: partition 1 has not spoken
+    assertFalse(grown.caughtUp());
   }
 
   @Test
