@@ -11,12 +11,15 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * {@link EventDecoder#decode} of one record holding one event, as the input stage calls it for
  * every record: Avro single-object encoding (what {@code tally produce} writes) or InfluxDB line
  * protocol (what the products send). The records cycle through 1,024 different events of 48
- * series and 500 users per series, like {@code tally bench}'s backlog. Run with {@code ./tally jmh}.
+ * series and 500 users per series, like {@code tally bench}'s backlog. {@link #decode} builds the
+ * event's Strings, as any reader would; {@link #decodeInPlace} hands its fields over as byte ranges
+ * ({@link EventBytes}), as the input stage reads them. Run with {@code ./tally jmh}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -59,5 +62,11 @@ public class EventDecoderBenchmark {
   @Benchmark
   public Decoded decode() {
     return decoder.decode(records[next++ & (RECORDS - 1)], START_NS / 1_000_000L);
+  }
+
+  @Benchmark
+  public Decoded decodeInPlace(Blackhole blackhole) {
+    return decoder.decode(records[next++ & (RECORDS - 1)], START_NS / 1_000_000L,
+        event -> blackhole.consume(event.usernameLength()));
   }
 }

@@ -23,13 +23,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * The JMH micro-benchmarks of the hot path ({@code bench/src/jmh/java}, in the packages of the code
- * they measure): {@code EventDecoder.decode} on Avro and on line protocol, and the aggregation
+ * they measure): {@code EventDecoder.decode} on Avro and on line protocol (into Strings, and in
+ * place as the input stage decodes), and the aggregation
  * store's {@code add} and {@code flushCache}. JMH runs each in forked JVMs on this JVM's class path;
  * the command prints a table of nanoseconds per operation and writes it as Markdown.
  */
 @Command(name = "jmh", mixinStandardHelpOptions = true,
     description = "Runs the JMH micro-benchmarks of the hot path (decoding Avro and line protocol, "
-        + "the aggregation store's add and flushCache) in forked JVMs, prints nanoseconds per "
+        + "into Strings and in place; the aggregation store's add and flushCache) in forked JVMs, prints nanoseconds per "
         + "operation, and writes a table (e.g. BENCHMARKS-JMH.md). Defaults are short (about a "
         + "minute); raise --forks and --iterations for figures to compare.")
 public final class JmhCommand implements Callable<Integer> {
@@ -152,7 +153,11 @@ public final class JmhCommand implements Callable<Integer> {
         + "- `EventDecoderBenchmark.decode`: `EventDecoder.decode` of one record holding one event, "
         + "Avro single-object encoding or InfluxDB line protocol (`event_type=..,product=.. "
         + "value=USER TIMESTAMP_NS`); 1,024 different records of 48 series and 500 users per series "
-        + "in turn\n"
+        + "in turn, each event's Strings built\n"
+        + "- `EventDecoderBenchmark.decodeInPlace`: the same records decoded as the input stage "
+        + "decodes them, each event handed over as byte ranges (`EventBytes`): an Avro event's lie in "
+        + "the record, without Avro's decoder or Strings; a line-protocol event's are encoded into a "
+        + "scratch array\n"
         + "- `AggregateStoreBenchmark.add`: one event counted in the aggregation store (tally "
         + "looked up or created, count, user set); per event over 100,000 events into an empty store, "
         + "48 series of one window; `newUsersPercent` of the events come from a user new to its "

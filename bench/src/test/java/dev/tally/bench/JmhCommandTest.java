@@ -29,6 +29,7 @@ class JmhCommandTest {
     assertEquals(0, exit);
     String text = listed.toString(StandardCharsets.UTF_8);
     for (String benchmark : new String[] {"dev.tally.decode.EventDecoderBenchmark.decode",
+        "dev.tally.decode.EventDecoderBenchmark.decodeInPlace",
         "dev.tally.topology.window.AggregateStoreBenchmark.add",
         "dev.tally.topology.window.AggregateStoreBenchmark.flushCache"}) {
       assertTrue(text.contains(benchmark + "\n"), benchmark + " missing in\n" + text);
