@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * partition's event-time clock ({@link SourceClock}) to every aggregating partition as a
  * {@link Watermark}: right away when it makes another window closable, and at most every
  * {@code watermarkIntervalMs} otherwise (which is also how an idle partition's clock moves on).
- * Stateless (its {@link CommitHook} holds nothing), so that growing the events topic does not break it.
+ * Each watermark says whether the partition's consumer had caught up ({@link InputState#waiting});
+ * once it has, the latest one goes out again saying so, and the stage commits what closed windows
+ * ({@link LiveCommit}). Stateless (its {@link CommitHook} holds nothing), so that growing the events topic does not break it.
  *
  * <p>Events are decoded as byte ranges ({@link EventBytes}): an Avro event's series and username go
  * from the record into its batch with no String built, and its partition is hashed in place.
