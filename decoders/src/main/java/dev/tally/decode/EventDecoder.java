@@ -54,7 +54,8 @@ public final class EventDecoder {
     InputFormat format = AvroEvents.isAvro(value) ? InputFormat.AVRO
         : value[first] == '{' ? InputFormat.JSON
         : InputFormat.LINE_PROTOCOL;
-    RecordResult result = new RecordResult(value, format, recordTimestampMs, sink != null);
+    RecordResult result = new RecordResult(value, format, recordTimestampMs,
+        sink == null ? null : bytes);
     try {
       switch (format) {
         case AVRO -> avro.decode(value, result);
@@ -70,7 +71,7 @@ public final class EventDecoder {
     }
     Decoded decoded = result.finish();
     if (sink != null) {
-      result.handOver(bytes, sink);
+      result.handOver(sink);
     }
     return decoded;
   }

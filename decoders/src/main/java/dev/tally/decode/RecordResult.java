@@ -27,28 +27,30 @@ final class RecordResult {
   private final byte[] record;
   private final InputFormat format;
   private final long recordTimestampMs;
-  /** Whether the events are for {@link #handOver}, not for {@link #finish()}. */
-  private final boolean forSink;
+  /** Where the events go in {@link #handOver}; null: they are for {@link #finish()}. */
+  private final EventBytes bytes;
 
   // Most records hold one event: keep it in a field and build no list for it.
   private UserEvent onlyEvent;
   private List<UserEvent> events;
   private List<Rejection> rejections;
   private int pieces;
-  // The event kept as byte ranges of the record: product, event type, username (at, length each).
-  private int[] ranges;
-  private long rangesTimestampNs;
+  /** The event is kept in {@link #bytes}, as byte ranges of the record. */
+  private boolean inPlace;
 
   RecordResult(byte[] record, InputFormat format, long recordTimestampMs) {
-    this(record, format, recordTimestampMs, false);
+    this(record, format, recordTimestampMs, null);
   }
 
-  /** @param forSink the events are for {@link #handOver}, and may be byte ranges of the record */
-  RecordResult(byte[] record, InputFormat format, long recordTimestampMs, boolean forSink) {
+  /**
+   * @param bytes where the events go for {@link #handOver} (an Avro event as byte ranges of the
+   *     record); null: they are for {@link #finish()}
+   */
+  RecordResult(byte[] record, InputFormat format, long recordTimestampMs, EventBytes bytes) {
     this.record = record;
     this.format = format;
     this.recordTimestampMs = recordTimestampMs;
-    this.forSink = forSink;
+    this.bytes = bytes;
   }
 
   void startPiece() {
@@ -99,21 +101,19 @@ final class RecordResult {
     if (timestamp == NO_TIMESTAMP) {
       return;
     }
-    ranges = new int[] {productAt, productLength, eventTypeAt, eventTypeLength, usernameAt,
-        usernameLength};
-    rangesTimestampNs = timestamp;
+    bytes.set(record, productAt, productLength, eventTypeAt, eventTypeLength, usernameAt,
+        usernameLength, timestamp);
+    inPlace = true;
   }
 
   /** Whether the events are for a sink, so that {@link #add(int, int, int, int, int, int, long, int, int)} may be used. */
   boolean forSink() {
-    return forSink;
+    return bytes != null;
   }
 
-  /** Hands the events to {@code sink}, in order, through {@code bytes}; for a result made for a sink. */
-  void handOver(EventBytes bytes, EventBytes.Sink sink) {
-    if (ranges != null) {
-      bytes.set(record, ranges[0], ranges[1], ranges[2], ranges[3], ranges[4], ranges[5],
-          rangesTimestampNs);
+  /** Hands the events to {@code sink}, in order; for a result made for a sink. */
+  void handOver(EventBytes.Sink sink) {
+    if (inPlace) {
       sink.accept(bytes);
     }
     if (onlyEvent != null) {
@@ -171,7 +171,7 @@ final class RecordResult {
       Rejection only = rejected.get(0);
       rejected = List.of(new Rejection(only.reason(), only.message(), record));
     }
-    List<UserEvent> decoded = forSink ? List.of()
+    List<UserEvent> decoded = bytes != null ? List.of()
         : events != null ? events : onlyEvent != null ? List.of(onlyEvent) : List.of();
     return new Decoded(format, decoded, rejected);
   }

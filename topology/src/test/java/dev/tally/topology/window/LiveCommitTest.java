@@ -109,14 +109,11 @@ class LiveCommitTest {
     MergeProcessor merge = merge(context);
 
     long backlog = (NOW - 30 * MINUTE) / MINUTE * MINUTE;
-    merge.process(new Record<>(new byte[0], (BySeries) new Partial(0, "live", "rails-5xx", backlog,
-        2, 1), NOW));
-    merge.process(new Record<>(Watermark.KEY, (BySeries) Watermark.at(0, 1, backlog + 2 * MINUTE,
-        false), NOW));
+    merge.process(partial(backlog, 2, 1));
+    merge.process(seriesWatermark(backlog + 2 * MINUTE, false));
     assertEquals(1, context.forwarded().size(), "the backlog's final");
     assertFalse(context.committed());
-    merge.process(new Record<>(Watermark.KEY, (BySeries) Watermark.at(0, 1, backlog + 2 * MINUTE,
-        true), NOW));
+    merge.process(seriesWatermark(backlog + 2 * MINUTE, true));
     assertTrue(context.committed());
   }
 
@@ -142,17 +139,14 @@ class LiveCommitTest {
     MergeProcessor merge = merge(context);
 
     long backlog = (NOW - 30 * MINUTE) / MINUTE * MINUTE;
-    merge.process(new Record<>(new byte[0], (BySeries) new Partial(0, "live", "rails-5xx", backlog,
-        2, 1), NOW));
-    merge.process(new Record<>(Watermark.KEY, (BySeries) Watermark.at(0, 1, backlog + 2 * MINUTE),
-        NOW));
+    merge.process(partial(backlog, 2, 1));
+    merge.process(seriesWatermark(backlog + 2 * MINUTE, false));
     assertEquals(1, context.forwarded().size(), "the backlog's final");
     assertFalse(context.committed());
 
     long live = (NOW - 2 * MINUTE) / MINUTE * MINUTE;
-    merge.process(new Record<>(new byte[0], (BySeries) new Partial(0, "live", "rails-5xx", live,
-        3, 2), NOW));
-    merge.process(new Record<>(Watermark.KEY, (BySeries) Watermark.at(0, 1, NOW - 1_000), NOW));
+    merge.process(partial(live, 3, 2));
+    merge.process(seriesWatermark(NOW - 1_000, false));
     assertEquals(2, context.forwarded().size(), "the live window's final");
     assertTrue(context.committed());
   }
@@ -184,6 +178,14 @@ class LiveCommitTest {
   private static List<Boolean> caughtUp(MockProcessorContext<byte[], Routed> context) {
     return context.forwarded().stream().map(f -> f.record().value())
         .filter(Watermark.class::isInstance).map(w -> ((Watermark) w).caughtUp()).toList();
+  }
+
+  private static Record<byte[], BySeries> partial(long window, long count, long unique) {
+    return new Record<>(new byte[0], new Partial(0, "live", "rails-5xx", window, count, unique), NOW);
+  }
+
+  private static Record<byte[], BySeries> seriesWatermark(long timestampMs, boolean caughtUp) {
+    return new Record<>(Watermark.KEY, Watermark.at(0, 1, timestampMs, caughtUp), NOW);
   }
 
   private static Record<byte[], ByUser> watermark(long timestampMs) {
