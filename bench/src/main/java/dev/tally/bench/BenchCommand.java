@@ -241,15 +241,17 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /**
-   * When a job had read 10% and when 90% of the backlog: its rate in between is its steady state,
-   * without its start-up and without the way of the last records to the output.
+   * When a job had read 10%, 90% and all of the backlog: its rate between the first two marks is its
+   * steady state, without its start-up and without the way of the last records to the output; the
+   * marks themselves, printed per run, show where a slow run lost its time.
    */
   static final class Progress {
-    /** The share of the backlog between the two marks. */
+    /** The share of the backlog between the first two marks. */
     static final double SHARE = 0.8;
     private final long total;
     private long first = -1;
     private long second = -1;
+    private long all = -1;
 
     Progress(long total) {
       this.total = total;
@@ -263,16 +265,29 @@ public final class BenchCommand implements Callable<Integer> {
       if (second < 0 && done * 10 >= total * 9) {
         second = nanos;
       }
+      if (all < 0 && done >= total) {
+        all = nanos;
+      }
     }
 
-    /** Whether both marks have been seen. */
+    /** Whether every mark has been seen. */
     boolean complete() {
-      return second >= 0;
+      return all >= 0;
     }
 
     /** Seconds from the first mark to the second; NaN unless both were seen at different times. */
     double seconds() {
       return first < 0 || second <= first ? Double.NaN : (second - first) / 1e9;
+    }
+
+    /** When the marks were seen, in seconds from {@code begun} ({@link System#nanoTime()}). */
+    String marks(long begun) {
+      return String.format("10%% read at %s, 90%% at %s, all at %s", at(first, begun),
+          at(second, begun), at(all, begun));
+    }
+
+    private static String at(long nanos, long begun) {
+      return nanos < 0 ? "-" : String.format("%.1f s", (nanos - begun) / 1e9);
     }
   }
 
@@ -382,7 +397,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
     Result result = new Result((System.nanoTime() - begun) / 1e9, decoded - partitions,
         progress.seconds());
-    log.printf("# plain consumer: %.1f s%n", result.seconds());
+    log.printf("# plain consumer: %.1f s (%s)%n", result.seconds(), progress.marks(begun));
     return result;
   }
 
@@ -418,7 +433,7 @@ public final class BenchCommand implements Callable<Integer> {
       while (finals.size() < expected.windows().size()
           && System.nanoTime() - last < NO_PROGRESS.toNanos()) {
         // the group's offsets move at each commit (every 300 ms by default); asking the broker for
-        // them more often, or after the last mark, would only load the machine the job runs on
+        // them more often, or once all are committed, would only load the machine the job runs on
         if (!progress.complete() && System.nanoTime() - probed >= PROBE_EVERY.toNanos()) {
           probed = System.nanoTime();
           progress.observe(committed(admin, id), probed);
@@ -437,8 +452,9 @@ public final class BenchCommand implements Callable<Integer> {
       Result result = new Result((done - begun) / 1e9, counted(finals, expected), entries,
           topicBytes(bootstrap, id + "-" + AggregateProcessor.TALLIES_STORE + "-changelog"), startup,
           progress.seconds());
-      log.printf("# Tally with %d thread(s)%s: %.1f s, %,d of %,d events counted%n", threadCount,
-          variant.isEmpty() ? "" : ", " + variant, result.seconds(), result.counted(), expected.events());
+      log.printf("# Tally with %d thread(s)%s: %.1f s (running at %.1f s, %s), %,d of %,d events "
+              + "counted%n", threadCount, variant.isEmpty() ? "" : ", " + variant, result.seconds(),
+          startup, progress.marks(begun), result.counted(), expected.events());
       return result;
     }
   }
@@ -490,8 +506,8 @@ public final class BenchCommand implements Callable<Integer> {
       long done = System.nanoTime();
       Result result = new Result((done - begun) / 1e9, Math.min(decoded.sum(), events),
           progress.seconds());
-      log.printf("# Kafka Streams floor with %d thread(s): %.1f s, %,d of %,d events decoded%n",
-          threadCount, result.seconds(), decoded.sum(), all);
+      log.printf("# Kafka Streams floor with %d thread(s): %.1f s (%s), %,d of %,d events decoded%n",
+          threadCount, result.seconds(), progress.marks(begun), decoded.sum(), all);
       streams.close(Duration.ofSeconds(30));
       return result;
     }

@@ -26,7 +26,7 @@ class BenchCommandTest {
   }
 
   @Test
-  void theSteadyStateRunsFromTheFirstTenthReadToTheNinthTenth() {
+  void theSteadyStateRunsFromTheFirstTenthReadToTheNinthTenthAndEveryMarkIsPrinted() {
     BenchCommand.Progress progress = new BenchCommand.Progress(1000);
     progress.observe(0, 1_000_000_000L);
     assertTrue(Double.isNaN(progress.seconds()), "no mark yet");
@@ -36,9 +36,12 @@ class BenchCommandTest {
     assertTrue(Double.isNaN(progress.seconds()), "one mark only");
     assertFalse(progress.complete());
     progress.observe(900, 5_500_000_000L);
-    assertTrue(progress.complete());
+    assertFalse(progress.complete(), "not all read yet");
+    assertEquals("10% read at 2.0 s, 90% at 4.5 s, all at -", progress.marks(1_000_000_000L));
     progress.observe(1000, 9_000_000_000L);
+    assertTrue(progress.complete());
     assertEquals(2.5, progress.seconds(), 1e-9);
+    assertEquals("10% read at 2.0 s, 90% at 4.5 s, all at 8.0 s", progress.marks(1_000_000_000L));
 
     BenchCommand.Progress atOnce = new BenchCommand.Progress(1000);
     atOnce.observe(1000, 1_000_000_000L); // both marks in one observation: no rate to tell

@@ -3,40 +3,53 @@ package dev.tally.topology;
 import dev.tally.topology.window.InputState;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
-import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaClientSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches the events topic for {@link InputState}, in the background: how many records wait on each
- * partition (the consumers' own {@code records-lag} metric) and how many partitions the topic has
- * (asked of the brokers every {@value #PARTITIONS_EVERY} refreshes).
+ * Watches the events topic for {@link InputState}: how many records wait on each partition, and how
+ * many partitions the topic has (asked of the brokers every {@value #PARTITIONS_EVERY_MS} ms, in the
+ * background).
+ *
+ * <p>Waiting records come from the stream thread's own main consumer ({@link Consumer#currentLag}:
+ * the last stable offset of its latest fetch less the position its polls have reached), which this
+ * class creates as Kafka Streams' {@link #clientSupplier() client supplier} and finds again by the
+ * asking thread's name. The input stage only asks on its stream thread, which owns the consumer, so
+ * the answer is as fresh as the thread's last poll: the end of a backlog is seen with its last
+ * records, not one refresh later.
  */
 final class InputWatcher implements InputState, AutoCloseable {
 
-  private static final String GROUP = "consumer-fetch-manager-metrics";
-  private static final String NAME = "records-lag";
-  private static final long REFRESH_MS = 200;
-  private static final int PARTITIONS_EVERY = 5;
+  private static final long PARTITIONS_EVERY_MS = 1_000;
+  /** Kafka Streams names a stream thread's main consumer after the thread, with this suffix. */
+  private static final String CONSUMER_SUFFIX = "-consumer";
   private static final Logger LOG = LoggerFactory.getLogger(InputWatcher.class);
 
   private final String topic;
   private final Admin admin;
-  private final Map<Integer, Long> lag = new ConcurrentHashMap<>();
-  private volatile int partitions = -1;
-  private int refreshes;
+  /** Main consumers by client id. */
+  private final Map<String, Consumer<byte[], byte[]>> consumers = new ConcurrentHashMap<>();
+  private volatile int partitions;
   private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(
       runnable -> {
-        Thread thread = new Thread(runnable, "tally-consumer-lag");
+        Thread thread = new Thread(runnable, "tally-partition-count");
         thread.setDaemon(true);
         return thread;
       });
@@ -52,29 +65,46 @@ final class InputWatcher implements InputState, AutoCloseable {
     this.partitions = partitions;
   }
 
-  /** Starts reading the lag of {@code streams}' consumers. */
-  void watch(KafkaStreams streams) {
-    refresher.scheduleWithFixedDelay(() -> refresh(streams), 0, REFRESH_MS, TimeUnit.MILLISECONDS);
+  /** Kafka Streams' clients, as its default supplier makes them; main consumers are remembered. */
+  KafkaClientSupplier clientSupplier() {
+    return new KafkaClientSupplier() {
+      @Override
+      public Admin getAdmin(Map<String, Object> config) {
+        return Admin.create(config);
+      }
+
+      @Override
+      public Producer<byte[], byte[]> getProducer(Map<String, Object> config) {
+        return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+      }
+
+      @Override
+      public Consumer<byte[], byte[]> getConsumer(Map<String, Object> config) {
+        Consumer<byte[], byte[]> consumer = newConsumer(config);
+        consumers.put(String.valueOf(config.get(ConsumerConfig.CLIENT_ID_CONFIG)), consumer);
+        return consumer;
+      }
+
+      @Override
+      public Consumer<byte[], byte[]> getRestoreConsumer(Map<String, Object> config) {
+        return newConsumer(config);
+      }
+
+      @Override
+      public Consumer<byte[], byte[]> getGlobalConsumer(Map<String, Object> config) {
+        return newConsumer(config);
+      }
+    };
   }
 
-  private void refresh(KafkaStreams streams) {
-    if (refreshes++ % PARTITIONS_EVERY == 0) {
-      refreshPartitions();
-    }
-    Map<Integer, Long> seen = new java.util.HashMap<>();
-    for (Map.Entry<MetricName, ? extends Metric> entry : streams.metrics().entrySet()) {
-      MetricName name = entry.getKey();
-      if (!NAME.equals(name.name()) || !GROUP.equals(name.group())
-          || !topic.equals(name.tags().get("topic")) || name.tags().get("partition") == null) {
-        continue;
-      }
-      Object value = entry.getValue().metricValue();
-      if (value instanceof Double records && !records.isNaN()) {
-        seen.merge(Integer.parseInt(name.tags().get("partition")), records.longValue(), Math::max);
-      }
-    }
-    lag.keySet().retainAll(seen.keySet());
-    lag.putAll(seen);
+  private static Consumer<byte[], byte[]> newConsumer(Map<String, Object> config) {
+    return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /** Starts asking for the partition count. */
+  void watch() {
+    refresher.scheduleWithFixedDelay(this::refreshPartitions, 0, PARTITIONS_EVERY_MS,
+        TimeUnit.MILLISECONDS);
   }
 
   private void refreshPartitions() {
@@ -92,9 +122,24 @@ final class InputWatcher implements InputState, AutoCloseable {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Only a stream thread that has {@code partition} assigned knows; any other caller gets -1.
+   */
   @Override
   public long waiting(int partition) {
-    return lag.getOrDefault(partition, -1L);
+    Consumer<byte[], byte[]> consumer = consumers.get(Thread.currentThread().getName()
+        + CONSUMER_SUFFIX);
+    if (consumer == null) {
+      return -1;
+    }
+    try {
+      OptionalLong lag = consumer.currentLag(new TopicPartition(topic, partition));
+      return lag.isPresent() ? Math.max(0, lag.getAsLong()) : -1;
+    } catch (IllegalStateException e) {
+      return -1; // not assigned to this thread (any more), or the consumer is closed
+    }
   }
 
   @Override

@@ -62,7 +62,7 @@ public final class TallyApp implements AutoCloseable {
     TallyTopology.build(builder, settings, input);
     Topology topology = builder.build(streamsProperties);
     LOG.debug("Topology:\n{}", topology.describe());
-    KafkaStreams streams = new KafkaStreams(topology, streamsProperties);
+    KafkaStreams streams = new KafkaStreams(topology, streamsProperties, input.clientSupplier());
     // Kafka Streams takes one listener, and only before start
     CountDownLatch stopped = new CountDownLatch(1);
     streams.setStateListener((next, previous) -> {
@@ -82,7 +82,7 @@ public final class TallyApp implements AutoCloseable {
       }
     }
     streams.start();
-    input.watch(streams);
+    input.watch();
     boolean staticMember = streamsProperties.containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)
         || streamsProperties.containsKey(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG));
     CloseOptions closeOptions = CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(

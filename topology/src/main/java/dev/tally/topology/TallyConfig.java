@@ -272,6 +272,11 @@ public final class TallyConfig extends AbstractConfig {
     // application) ended only when one came back, which on a partition without new records took the
     // default 500 ms; standby replicas poll with it too, so an idle instance sends more fetches
     properties.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 10);
+    // how long a stream thread waits in poll when no record is there: tasks restoring their state
+    // (even empty, at start-up) become ready between polls, and wall-clock punctuations (watermarks,
+    // live updates) run between them too, so the default 100 ms added up to 100 ms to each; at 10 a
+    // 2M-event backlog's Tally was RUNNING after 0.4 s rather than 0.6 s (1 thread, 5 runs)
+    properties.put(StreamsConfig.POLL_MS_CONFIG, 10L);
     originals().forEach((key, value) -> {
       if (!key.startsWith("tally.")) {
         properties.put(key, value);

@@ -48,14 +48,16 @@ class TallyConfigTest {
     assertEquals(500, defaults.get("heartbeat.interval.ms"));
     assertEquals(300L, defaults.get("commit.interval.ms"));
     assertEquals(10, defaults.get("restore.consumer.fetch.max.wait.ms"));
+    assertEquals(10L, defaults.get("poll.ms"));
 
     Properties given = new TallyConfig(Map.of("bootstrap.servers", "x:1", "batch.size", "16384",
         "retry.backoff.ms", "100", "heartbeat.interval.ms", "3000",
-        "restore.consumer.fetch.max.wait.ms", "500")).streamsProperties();
+        "restore.consumer.fetch.max.wait.ms", "500", "poll.ms", "100")).streamsProperties();
     assertEquals("16384", given.get("batch.size"));
     assertEquals("100", given.get("retry.backoff.ms"));
     assertEquals("3000", given.get("heartbeat.interval.ms"));
     assertEquals("500", given.get("restore.consumer.fetch.max.wait.ms"));
+    assertEquals("100", given.get("poll.ms"));
   }
 
   @Test
