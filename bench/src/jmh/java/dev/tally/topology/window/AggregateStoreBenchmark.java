@@ -22,8 +22,8 @@ import org.openjdk.jmh.annotations.State;
  * sits in the store's package). Run with {@code ./tally jmh}.
  *
  * <p>Events go to 48 series of one window; {@code newUsersPercent} of them come from a user new to
- * that (window, series), the others repeat one of its earlier users. Each user is given as UTF-8
- * bytes, as the aggregation reads them in place from a shuffle batch.
+ * that (window, series), the others repeat one of its earlier users. Each event's series and user are
+ * given as bytes in one array, as the aggregation reads them in place from a shuffle batch.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -40,30 +40,45 @@ public class AggregateStoreBenchmark {
    */
   static final int FLUSHES = 10;
 
-  /** The event sequence: for each event its (window, series) key and its user's UTF-8 bytes. */
+  static final long WINDOW = 1_478_507_520_000L;
+
+  /**
+   * The event sequence: for each event an array holding its series bytes then its user's UTF-8
+   * bytes, and the user's length.
+   */
   @State(Scope.Thread)
   public static class Events {
     @Param({"10", "50"})
     public int newUsersPercent;
 
-    Bytes[] keys;
-    byte[][] users;
+    byte[][] events;
+    int[] seriesLengths;
 
-    void generateEvents(int events) {
+    void generateEvents(int count) {
       Random random = new Random(42);
-      Bytes[] series = new Bytes[SERIES];
+      byte[][] series = new byte[SERIES][];
       for (int s = 0; s < SERIES; s++) {
-        series[s] = StoreKeys.windowSeries(1_478_507_520_000L, StoreKeys.series("product-" + s % 6, "type-" + s));
+        series[s] = StoreKeys.series("product-" + s % 6, "type-" + s);
       }
       int[] seen = new int[SERIES];
-      keys = new Bytes[events];
-      users = new byte[events][];
-      for (int i = 0; i < events; i++) {
+      events = new byte[count][];
+      seriesLengths = new int[count];
+      for (int i = 0; i < count; i++) {
         int s = random.nextInt(SERIES);
         int user = seen[s] == 0 || random.nextInt(100) < newUsersPercent ? seen[s]++ : random.nextInt(seen[s]);
-        keys[i] = series[s];
-        users[i] = ("user-" + s + "-" + user).getBytes(StandardCharsets.UTF_8);
+        byte[] name = ("user-" + s + "-" + user).getBytes(StandardCharsets.UTF_8);
+        events[i] = new byte[series[s].length + name.length];
+        System.arraycopy(series[s], 0, events[i], 0, series[s].length);
+        System.arraycopy(name, 0, events[i], series[s].length, name.length);
+        seriesLengths[i] = series[s].length;
       }
+    }
+
+    /** Counts event {@code i} in {@code store}, as the aggregating stage does. */
+    void add(AggregateStore store, int i) {
+      byte[] event = events[i];
+      int seriesLength = seriesLengths[i];
+      store.add(WINDOW, event, 0, seriesLength, event, seriesLength, event.length - seriesLength);
     }
   }
 
@@ -101,8 +116,8 @@ public class AggregateStoreBenchmark {
       for (int f = 0; f < FLUSHES; f++) {
         stores[f] = new AggregateStore("bench");
         stores[f].open(sink);
-        for (int i = 0; i < keys.length; i++) {
-          stores[f].add(keys[i], users[i], 0, users[i].length);
+        for (int i = 0; i < events.length; i++) {
+          add(stores[f], i);
         }
       }
     }
@@ -120,15 +135,13 @@ public class AggregateStoreBenchmark {
     }
   }
 
-  /** One event counted: the tally looked up (or created), its count, its user set. */
+  /** One event counted: the tally looked up from the bytes (or created), its count, its user set. */
   @Benchmark
   @OperationsPerInvocation(ADD_EVENTS)
   public AggregateStore add(ToAdd state) {
     AggregateStore store = state.store;
-    Bytes[] keys = state.keys;
-    byte[][] users = state.users;
-    for (int i = 0; i < keys.length; i++) {
-      store.add(keys[i], users[i], 0, users[i].length);
+    for (int i = 0; i < state.events.length; i++) {
+      state.add(store, i);
     }
     return store;
   }

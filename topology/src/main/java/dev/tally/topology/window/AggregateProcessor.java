@@ -27,13 +27,13 @@ import org.apache.kafka.streams.processor.api.Record;
  * the users that live in this partition. Since every user lives in exactly one partition, the counts of
  * all partitions add up to the exact answer in stage 3.
  *
- * <p>Per event it does one lookup of the (window, series) tally, one increment and one set insertion
- * in memory, whatever the number of users already in the window; the changelog gets one record per
- * changed (window, series) per commit ({@link AggregateStore}). Windows close on the
- * {@link LowWatermark} of the input partitions; an event for a closed window goes to the dead-letter
- * topic as {@code late}. On close, the final partial of every series of the window goes downstream,
- * followed by this partition's own watermark; meanwhile changed partials go downstream at most every
- * {@code liveIntervalMs}.
+ * <p>Per event it does one lookup of the (window, series) tally from the batch's bytes in place, one
+ * increment and one set insertion in memory, whatever the number of users already in the window; the
+ * changelog gets one record per changed (window, series) per commit ({@link AggregateStore}). Windows
+ * close on the {@link LowWatermark} of the input partitions; an event for a closed window goes to the
+ * dead-letter topic as {@code late}. On close, the final partial of every series of the window goes
+ * downstream, followed by this partition's own watermark; meanwhile changed partials go downstream at
+ * most every {@code liveIntervalMs}.
  */
 public final class AggregateProcessor implements Processor<byte[], ByUser, byte[], Routed> {
 
@@ -102,10 +102,8 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
       late(batch, event, window);
       return;
     }
-    Bytes windowSeries = StoreKeys.windowSeries(window, event.array(), event.seriesOffset(),
-        event.seriesLength());
-    AggregateStore.Tally tally = tallies.add(windowSeries, event.array(), event.usernameOffset(),
-        event.usernameLength());
+    AggregateStore.Tally tally = tallies.add(window, event.array(), event.seriesOffset(),
+        event.seriesLength(), event.array(), event.usernameOffset(), event.usernameLength());
     if (!tally.liveQueued) {
       tally.liveQueued = true;
       changed.add(tally);

@@ -44,9 +44,13 @@ public final class AggregateStore extends OwnStore<Bytes, byte[]> {
   private static final int BATCH_BYTES = Integer.BYTES;
   private static final int EVENTS_BYTES = Long.BYTES;
 
-  /** In key order, for closing windows; {@link #index} finds one faster. */
+  /** In key order, for closing windows; {@link #windows} finds one faster. */
   private final NavigableMap<Bytes, Tally> tallies = new TreeMap<>();
-  private final Map<Bytes, Tally> index = new HashMap<>();
+  /** The tallies of each open window by series, found from an event's bytes without a key object. */
+  private final Map<Long, SeriesIndex> windows = new HashMap<>();
+  /** The window of the latest event and its index: a backlog's events come in time order. */
+  private long lastWindow;
+  private SeriesIndex lastIndex;
   /** Tallies changed since the last flush; those still marked dirty (not closed since) are written. */
   private final List<Tally> dirty = new ArrayList<>();
   private ChangelogSink changelog;
@@ -124,11 +128,28 @@ public final class AggregateStore extends OwnStore<Bytes, byte[]> {
    * @return the tally, with this event counted
    */
   public Tally add(Bytes windowSeries, byte[] user, int from, int length) {
-    Tally tally = index.get(windowSeries);
+    byte[] key = windowSeries.get();
+    return add(StoreKeys.windowOf(windowSeries), key, StoreKeys.WINDOW_BYTES,
+        key.length - StoreKeys.WINDOW_BYTES, user, from, length);
+  }
+
+  /**
+   * Counts one event in window {@code windowStart} of the series whose bytes (as {@link
+   * StoreKeys#series} lays them out) are {@code seriesLength} bytes of {@code series} from {@code
+   * seriesFrom}, and of the user whose UTF-8 name is {@code length} bytes of {@code user} from {@code
+   * from}. Both are copied only when new: the aggregating stage passes them in place from a batch.
+   *
+   * @return the tally, with this event counted
+   */
+  public Tally add(long windowStart, byte[] series, int seriesFrom, int seriesLength, byte[] user,
+      int from, int length) {
+    SeriesIndex index = indexOf(windowStart, true);
+    Tally tally = index.get(series, seriesFrom, seriesLength);
     if (tally == null) {
+      Bytes windowSeries = StoreKeys.windowSeries(windowStart, series, seriesFrom, seriesLength);
       tally = new Tally(windowSeries);
       tallies.put(windowSeries, tally);
-      index.put(windowSeries, tally);
+      index.put(tally);
     }
     tally.count++;
     tally.pendingCount++;
@@ -142,7 +163,38 @@ public final class AggregateStore extends OwnStore<Bytes, byte[]> {
 
   /** The tally of {@code windowSeries}, or {@code null}. */
   public Tally get(Bytes windowSeries) {
-    return index.get(windowSeries);
+    SeriesIndex index = indexOf(StoreKeys.windowOf(windowSeries), false);
+    byte[] key = windowSeries.get();
+    return index == null ? null
+        : index.get(key, StoreKeys.WINDOW_BYTES, key.length - StoreKeys.WINDOW_BYTES);
+  }
+
+  /** The index of a window's tallies; {@code null} if it has none, unless {@code create}. */
+  private SeriesIndex indexOf(long windowStart, boolean create) {
+    if (lastIndex != null && lastWindow == windowStart) {
+      return lastIndex;
+    }
+    SeriesIndex index = windows.get(windowStart);
+    if (index == null) {
+      if (!create) {
+        return null;
+      }
+      index = new SeriesIndex();
+      windows.put(windowStart, index);
+    }
+    lastWindow = windowStart;
+    lastIndex = index;
+    return index;
+  }
+
+  /** Forgets {@code tally}'s entry in its window's index (and the index, once empty). */
+  private void unindex(Tally tally) {
+    long window = StoreKeys.windowOf(tally.windowSeries);
+    SeriesIndex index = indexOf(window, false);
+    if (index != null && index.remove(tally) && index.size == 0) {
+      windows.remove(window);
+      lastIndex = null;
+    }
   }
 
   /**
@@ -156,7 +208,7 @@ public final class AggregateStore extends OwnStore<Bytes, byte[]> {
       closed.accept(tally.windowSeries, tally);
       // pending events were never written: forgetting them is their deletion
       tally.dirty = false;
-      index.remove(tally.windowSeries);
+      unindex(tally);
       for (int batch = 0; batch < tally.batches; batch++) {
         changelog.send(batchKey(tally.windowSeries, batch), null);
       }
@@ -201,15 +253,17 @@ public final class AggregateStore extends OwnStore<Bytes, byte[]> {
   void restore(byte[] key, byte[] value) {
     Bytes windowSeries = Bytes.wrap(Arrays.copyOf(key, key.length - BATCH_BYTES));
     if (value == null) {
-      tallies.remove(windowSeries);
-      index.remove(windowSeries);
+      Tally gone = tallies.remove(windowSeries);
+      if (gone != null) {
+        unindex(gone);
+      }
       return;
     }
-    Tally tally = index.get(windowSeries);
+    Tally tally = get(windowSeries);
     if (tally == null) {
       tally = new Tally(windowSeries);
       tallies.put(windowSeries, tally);
-      index.put(windowSeries, tally);
+      indexOf(StoreKeys.windowOf(windowSeries), true).put(tally);
     }
     tally.batches = Math.max(tally.batches,
         ByteBuffer.wrap(key, key.length - BATCH_BYTES, BATCH_BYTES).getInt() + 1);
@@ -233,8 +287,107 @@ public final class AggregateStore extends OwnStore<Bytes, byte[]> {
   @Override
   public void close() {
     tallies.clear();
-    index.clear();
+    windows.clear();
+    lastIndex = null;
     dirty.clear();
     closed();
+  }
+
+  /**
+   * One window's tallies by series: open addressing over the series bytes of each tally's key, so
+   * that an event's series is found from its bytes in place, with one hash over them and one
+   * comparison, and no key object per event.
+   */
+  private static final class SeriesIndex {
+    private static final int MAX_LOAD_SIXTEENTHS = 10;
+
+    private Tally[] slots = new Tally[16];
+    private int[] hashes = new int[16];
+    private int size;
+
+    Tally get(byte[] series, int from, int length) {
+      int hash = hash(series, from, length);
+      int mask = slots.length - 1;
+      for (int slot = hash & mask; slots[slot] != null; slot = (slot + 1) & mask) {
+        if (hashes[slot] == hash && holds(slots[slot], series, from, length)) {
+          return slots[slot];
+        }
+      }
+      return null;
+    }
+
+    /** Adds a tally whose series is not in the index yet. */
+    void put(Tally tally) {
+      if ((size + 1) * 16 > slots.length * MAX_LOAD_SIXTEENTHS) {
+        Tally[] old = slots;
+        slots = new Tally[old.length * 2];
+        hashes = new int[old.length * 2];
+        for (Tally kept : old) {
+          if (kept != null) {
+            place(kept);
+          }
+        }
+      }
+      place(tally);
+      size++;
+    }
+
+    /** Removes {@code tally} if it is here (backward-shift deletion, no tombstones). */
+    boolean remove(Tally tally) {
+      int mask = slots.length - 1;
+      int slot = hashOf(tally) & mask;
+      while (slots[slot] != tally) {
+        if (slots[slot] == null) {
+          return false;
+        }
+        slot = (slot + 1) & mask;
+      }
+      slots[slot] = null;
+      size--;
+      // move up every later entry of the run that its home slot no longer reaches past the hole
+      for (int next = (slot + 1) & mask; slots[next] != null; next = (next + 1) & mask) {
+        int home = hashes[next] & mask;
+        boolean movable = slot <= next ? home <= slot || home > next : home <= slot && home > next;
+        if (movable) {
+          slots[slot] = slots[next];
+          hashes[slot] = hashes[next];
+          slots[next] = null;
+          slot = next;
+        }
+      }
+      return true;
+    }
+
+    private void place(Tally tally) {
+      int hash = hashOf(tally);
+      int mask = slots.length - 1;
+      int slot = hash & mask;
+      while (slots[slot] != null) {
+        slot = (slot + 1) & mask;
+      }
+      slots[slot] = tally;
+      hashes[slot] = hash;
+    }
+
+    private static int hashOf(Tally tally) {
+      byte[] key = tally.windowSeries.get();
+      return hash(key, StoreKeys.WINDOW_BYTES, key.length - StoreKeys.WINDOW_BYTES);
+    }
+
+    private static boolean holds(Tally tally, byte[] series, int from, int length) {
+      byte[] key = tally.windowSeries.get();
+      return key.length - StoreKeys.WINDOW_BYTES == length && Arrays.equals(key,
+          StoreKeys.WINDOW_BYTES, key.length, series, from, from + length);
+    }
+
+    private static int hash(byte[] bytes, int from, int length) {
+      int h = 1;
+      for (int i = from; i < from + length; i++) {
+        h = 31 * h + bytes[i];
+      }
+      h ^= h >>> 16;
+      h *= 0x85EBCA6B;
+      return h ^ (h >>> 13);
+    }
   }
 }

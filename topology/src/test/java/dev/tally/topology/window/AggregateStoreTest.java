@@ -167,6 +167,63 @@ class AggregateStoreTest {
   }
 
   @Test
+  void seriesAreFoundFromTheirBytesInPlaceAcrossGrowthRemovalsAndClosedWindows() {
+    // a reference model against the store's own index: many series per window (the index grows),
+    // tallies forgotten one by one (restore tombstones, in any order) and by whole windows (closing)
+    Random random = new Random(7);
+    Map<Bytes, long[]> want = new java.util.HashMap<>();
+    List<Bytes> keys = new ArrayList<>();
+    for (int w = 0; w < 4; w++) {
+      for (int s = 0; s < 300; s++) {
+        keys.add(key(W + w * MINUTE, "product-" + s % 7, "type-" + s));
+      }
+    }
+    AggregateStore store = new AggregateStore("test");
+    store.open((key, value) -> { });
+    long closedBefore = Long.MIN_VALUE;
+    for (int op = 0; op < 60_000; op++) {
+      Bytes key = keys.get(random.nextInt(keys.size()));
+      long window = StoreKeys.windowOf(key);
+      if (window < closedBefore) {
+        continue;
+      }
+      int roll = random.nextInt(100);
+      if (roll < 3) {
+        store.restore(batchKey(key, 0).get(), null); // a tally's tombstone
+        want.remove(key);
+      } else if (roll == 3 && op > 30_000 && closedBefore == Long.MIN_VALUE) {
+        closedBefore = W + 2 * MINUTE;
+        store.closeBefore(closedBefore, (closed, tally) -> { });
+        want.keySet().removeIf(k -> StoreKeys.windowOf(k) < W + 2 * MINUTE);
+      } else {
+        // the series in place, inside a larger array as a shuffle batch holds it
+        byte[] series = StoreKeys.seriesOf(key);
+        byte[] batch = new byte[series.length + 11];
+        System.arraycopy(series, 0, batch, 5, series.length);
+        byte[] user = ("u" + random.nextInt(20)).getBytes(StandardCharsets.UTF_8);
+        AggregateStore.Tally tally = store.add(window, batch, 5, series.length, user, 0, user.length);
+        long[] counts = want.computeIfAbsent(key, k -> new long[2]);
+        counts[0]++;
+        assertEquals(key, tally.windowSeries());
+        assertEquals(counts[0], tally.count());
+      }
+    }
+    assertTrue(closedBefore != Long.MIN_VALUE, "never closed a window");
+    int open = 0;
+    for (Bytes key : keys) {
+      AggregateStore.Tally tally = store.get(key);
+      if (want.containsKey(key)) {
+        open++;
+        assertTrue(tally != null, "lost " + key);
+        assertEquals(want.get(key)[0], tally.count(), "count of " + key);
+      } else {
+        assertNull(tally, "kept " + key);
+      }
+    }
+    assertTrue(open > 500, open + " open tallies");
+  }
+
+  @Test
   void closingTheStoreDropsWhatTheCommitHasNotWritten() {
     store.add(LIVE, "u1");
     store.flushCache();
