@@ -47,7 +47,7 @@ public final class ReliabilityCommand implements Callable<Integer> {
   @Option(names = "--per-kind", defaultValue = "1", description = "Faults of each kind per run (default ${DEFAULT-VALUE}).")
   int perKind;
 
-  @Option(names = "--quick", description = "The short version of the test suite instead: one instance kill and one Redis outage on a 60 s stream, per run.")
+  @Option(names = "--quick", description = "The short version of the test suite instead: one instance kill and one Redis outage on a 75 s stream, per run.")
   boolean quick;
 
   @Option(names = "--work-dir", description = "Where the servers write (default: a new temporary directory, deleted when the run passed).")

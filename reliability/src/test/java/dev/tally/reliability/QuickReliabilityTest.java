@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The short version of the reliability harness, in the default suite: a 3-node Kafka cluster and
- * two Tally instances as separate processes, the sinks in a Connect worker, a 60 s live stream with
+ * two Tally instances as separate processes, the sinks in a Connect worker, a 75 s live stream with
  * poison, duplicates and late events; one Tally instance killed with {@code kill -9} mid-stream and
  * redis-server down for 30 s. Every window must come out exactly once, exact, in the results topic,
  * Redis and InfluxDB. The long version: {@code ./tally reliability}.
