@@ -306,7 +306,7 @@ public final class AggregateStore extends OwnStore<Bytes, byte[]> {
     private int size;
 
     Tally get(byte[] series, int from, int length) {
-      int hash = hash(series, from, length);
+      int hash = StoreKeys.hash(series, from, length);
       int mask = slots.length - 1;
       for (int slot = hash & mask; slots[slot] != null; slot = (slot + 1) & mask) {
         if (hashes[slot] == hash && holds(slots[slot], series, from, length)) {
@@ -371,23 +371,13 @@ public final class AggregateStore extends OwnStore<Bytes, byte[]> {
 
     private static int hashOf(Tally tally) {
       byte[] key = tally.windowSeries.get();
-      return hash(key, StoreKeys.WINDOW_BYTES, key.length - StoreKeys.WINDOW_BYTES);
+      return StoreKeys.hash(key, StoreKeys.WINDOW_BYTES, key.length - StoreKeys.WINDOW_BYTES);
     }
 
     private static boolean holds(Tally tally, byte[] series, int from, int length) {
       byte[] key = tally.windowSeries.get();
       return key.length - StoreKeys.WINDOW_BYTES == length && Arrays.equals(key,
           StoreKeys.WINDOW_BYTES, key.length, series, from, from + length);
-    }
-
-    private static int hash(byte[] bytes, int from, int length) {
-      int h = 1;
-      for (int i = from; i < from + length; i++) {
-        h = 31 * h + bytes[i];
-      }
-      h ^= h >>> 16;
-      h *= 0x85EBCA6B;
-      return h ^ (h >>> 13);
     }
   }
 }

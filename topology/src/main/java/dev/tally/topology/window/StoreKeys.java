@@ -101,6 +101,22 @@ public final class StoreKeys {
     return new String[] {product, eventType};
   }
 
+  /**
+   * A well-mixed hash of {@code length} bytes of {@code bytes} from {@code from}, for the
+   * open-addressing tables of the aggregation (linear probing takes its low bits); never 0, which
+   * those tables may take for an empty slot.
+   */
+  static int hash(byte[] bytes, int from, int length) {
+    int h = 1;
+    for (int i = from; i < from + length; i++) {
+      h = 31 * h + bytes[i];
+    }
+    h ^= h >>> 16;
+    h *= 0x85EBCA6B;
+    h ^= h >>> 13;
+    return h == 0 ? 1 : h;
+  }
+
   /** A two-long value: count and distinct users. */
   public static byte[] counts(long count, long unique) {
     return ByteBuffer.allocate(Long.BYTES * 2).putLong(count).putLong(unique).array();

@@ -47,7 +47,7 @@ final class UserSet {
    * @return whether it was new
    */
   boolean add(byte[] source, int from, int length) {
-    int hash = hash(source, from, length);
+    int hash = StoreKeys.hash(source, from, length);
     int mask = hashes.length - 1;
     int slot = hash & mask;
     while (hashes[slot] != 0) {
@@ -117,17 +117,5 @@ final class UserSet {
   static int readLength(byte[] bytes, int offset) {
     return ((bytes[offset] & 0xFF) << 24) | ((bytes[offset + 1] & 0xFF) << 16)
         | ((bytes[offset + 2] & 0xFF) << 8) | (bytes[offset + 3] & 0xFF);
-  }
-
-  /** A well-mixed hash of the bytes (linear probing takes its low bits), never 0. */
-  private static int hash(byte[] bytes, int from, int length) {
-    int h = 1;
-    for (int i = from; i < from + length; i++) {
-      h = 31 * h + bytes[i];
-    }
-    h ^= h >>> 16;
-    h *= 0x85EBCA6B;
-    h ^= h >>> 13;
-    return h == 0 ? 1 : h;
   }
 }
