@@ -989,7 +989,7 @@ public final class BenchCommand implements Callable<Integer> {
         + "a job that emits nothing for 180 s is stopped and counted as it stands; before each "
         + "job, a garbage collection and a 2-s pause; steady: from "
         + "the time 10% of the backlog's records had been read until 90% had (Tally: committed as "
-        + "read by its group, polled every 50 ms until the 90% mark, which move at each commit; the floor job: "
+        + "read by its group, polled every 50 ms until all are, which move at each commit; the floor job: "
         + "decoded, every 5 ms), so "
         + "without start-up and without the last records' way to the results (the naive job: not "
         + "measured)\n"
