@@ -13,13 +13,9 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaClientSupplier;
+import org.apache.kafka.streams.processor.internals.DefaultKafkaClientSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,40 +61,16 @@ final class InputWatcher implements InputState, AutoCloseable {
     this.partitions = partitions;
   }
 
-  /** Kafka Streams' clients, as its default supplier makes them; main consumers are remembered. */
+  /** Kafka Streams' own default clients; the main consumers are remembered. */
   KafkaClientSupplier clientSupplier() {
-    return new KafkaClientSupplier() {
-      @Override
-      public Admin getAdmin(Map<String, Object> config) {
-        return Admin.create(config);
-      }
-
-      @Override
-      public Producer<byte[], byte[]> getProducer(Map<String, Object> config) {
-        return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
-      }
-
+    return new DefaultKafkaClientSupplier() {
       @Override
       public Consumer<byte[], byte[]> getConsumer(Map<String, Object> config) {
-        Consumer<byte[], byte[]> consumer = newConsumer(config);
+        Consumer<byte[], byte[]> consumer = super.getConsumer(config);
         consumers.put(String.valueOf(config.get(ConsumerConfig.CLIENT_ID_CONFIG)), consumer);
         return consumer;
       }
-
-      @Override
-      public Consumer<byte[], byte[]> getRestoreConsumer(Map<String, Object> config) {
-        return newConsumer(config);
-      }
-
-      @Override
-      public Consumer<byte[], byte[]> getGlobalConsumer(Map<String, Object> config) {
-        return newConsumer(config);
-      }
     };
-  }
-
-  private static Consumer<byte[], byte[]> newConsumer(Map<String, Object> config) {
-    return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   /** Starts asking for the partition count. */
