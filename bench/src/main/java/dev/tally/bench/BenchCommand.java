@@ -64,7 +64,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * Catch-up throughput on a preloaded backlog, in one run: a plain consumer decoding the topic (the
- * ceiling), a Kafka Streams job that only decodes ({@link FloorJob}: Kafka Streams' own cost)
+ * ceiling), a Kafka Streams job that only decodes ({@link FloorJob}: Kafka Streams' own cost per record)
  * and Tally, each with every thread count (and with other settings, {@code --variant}), and the naive
  * Kafka Streams job, each with the number of events it counted; then the distinct-user state's
  * changelog and heap per (window, series, user) entry, the process's RSS, and the latency of final

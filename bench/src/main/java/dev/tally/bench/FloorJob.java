@@ -12,8 +12,9 @@ import org.apache.kafka.streams.processor.api.Record;
 /**
  * The least a Kafka Streams job does with the events topic: decode each record (as the plain consumer
  * does) and count the events, with no state, no shuffle and no output. What it costs over the plain
- * consumer is Kafka Streams' own per-record path and its transactions: a ceiling for any Kafka
- * Streams job on this topic, Tally's included.
+ * consumer is Kafka Streams' own per-record path and its transactions: a ceiling for a Kafka Streams
+ * job that takes the topic's records one by one, as Kafka Streams gives them. (Tally's input stage
+ * does not: its consumers hand it the records in packs.)
  */
 final class FloorJob {
 

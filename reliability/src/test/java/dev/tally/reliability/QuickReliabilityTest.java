@@ -35,7 +35,12 @@ class QuickReliabilityTest {
     assertTrue(verdict.poisonSent() > 0 && verdict.lateSent() > 0,
         "no poison or no late events sent: " + verdict);
     assertEquals(0, result.sendsFailed(), "sends never acknowledged: the reference would be unsure");
-    assertEquals(List.of(), verdict.examples(), "mismatches");
+    // on a mismatch, say also where the missing events went (the examples only say which windows)
+    assertEquals(List.of(), verdict.examples(), () -> "mismatches; events lost " + verdict.lostEvents()
+        + ", duplicates " + verdict.duplicates() + ", unexpected dead letters "
+        + verdict.unexpectedLetters() + ", late routed " + verdict.lateRouted() + " of "
+        + verdict.lateSent() + ", instances that died " + result.crashes() + ", fail-over ms "
+        + result.failoverMs());
     assertEquals(0, verdict.lostEvents());
     assertEquals(0, verdict.duplicates());
     assertEquals(verdict.poisonSent(), verdict.poisonRouted());

@@ -43,6 +43,7 @@ final class InputWatcher implements InputState, AutoCloseable {
   /** Main consumers by client id. */
   private final Map<String, Consumer<byte[], byte[]>> consumers = new ConcurrentHashMap<>();
   private volatile int partitions;
+  private final boolean packed;
   private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(
       runnable -> {
         Thread thread = new Thread(runnable, "tally-partition-count");
@@ -54,19 +55,26 @@ final class InputWatcher implements InputState, AutoCloseable {
    * @param topic the events topic
    * @param admin asks the brokers for the topic's partition count; closed by {@link #close()}
    * @param partitions the partition count found at start-up
+   * @param packed whether the main consumers hand the events topic's records over in packs
+   *     ({@link PackingConsumer})
    */
-  InputWatcher(String topic, Admin admin, int partitions) {
+  InputWatcher(String topic, Admin admin, int partitions, boolean packed) {
     this.topic = topic;
     this.admin = admin;
     this.partitions = partitions;
+    this.packed = packed;
   }
 
-  /** Kafka Streams' own default clients; the main consumers are remembered. */
+  /**
+   * Kafka Streams' own default clients, but for main consumers that {@linkplain PackingConsumer pack}
+   * the events topic's records if so configured; the main consumers are remembered.
+   */
   KafkaClientSupplier clientSupplier() {
     return new DefaultKafkaClientSupplier() {
       @Override
       public Consumer<byte[], byte[]> getConsumer(Map<String, Object> config) {
-        Consumer<byte[], byte[]> consumer = super.getConsumer(config);
+        Consumer<byte[], byte[]> consumer = packed ? new PackingConsumer(config, topic)
+            : super.getConsumer(config);
         consumers.put(String.valueOf(config.get(ConsumerConfig.CLIENT_ID_CONFIG)), consumer);
         return consumer;
       }
@@ -117,6 +125,11 @@ final class InputWatcher implements InputState, AutoCloseable {
   @Override
   public int partitions() {
     return partitions;
+  }
+
+  @Override
+  public boolean packed() {
+    return packed;
   }
 
   @Override

@@ -57,7 +57,8 @@ public final class TallyApp implements AutoCloseable {
     }
     TopologySettings settings = config.topologySettings(inputPartitions);
     InputWatcher input = new InputWatcher(settings.eventsTopic(),
-        Admin.create(adminProperties(streamsProperties)), inputPartitions);
+        Admin.create(adminProperties(streamsProperties)), inputPartitions,
+        config.getBoolean(TallyConfig.INPUT_PACKING));
     StreamsBuilder builder = new StreamsBuilder();
     TallyTopology.build(builder, settings, input);
     Topology topology = builder.build(streamsProperties);

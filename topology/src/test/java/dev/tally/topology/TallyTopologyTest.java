@@ -8,6 +8,8 @@ import dev.tally.decode.EventDecoder;
 import dev.tally.decode.UserEvent;
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteKey;
+import dev.tally.topology.internal.InputPack;
+import dev.tally.topology.window.InputState;
 import dev.tally.topology.window.Windows;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -17,14 +19,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -56,10 +61,14 @@ class TallyTopologyTest {
 
   @BeforeEach
   void start() {
+    start(TallyApp.topology(settings));
+  }
+
+  private void start(Topology topology) {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tally-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    driver = new TopologyTestDriver(TallyApp.topology(settings), props, WALL);
+    driver = new TopologyTestDriver(topology, props, WALL);
     events = driver.createInputTopic("events", new ByteArraySerializer(), new ByteArraySerializer(),
         WALL, Duration.ZERO);
     results = driver.createOutputTopic("results", ResultSerdes.minuteKey().deserializer(),
@@ -279,7 +288,65 @@ class TallyTopologyTest {
         W + 4 * MINUTE + ""), keys);
   }
 
+  @Test
+  void packedInputIsCountedAndItsBadRecordsKeepTheirOwnOffsetsAndKeys() {
+    driver.close();
+    StreamsBuilder builder = new StreamsBuilder();
+    TallyTopology.build(builder, settings, new InputState() {
+      @Override
+      public long waiting(int partition) {
+        return 0;
+      }
+
+      @Override
+      public int partitions() {
+        return -1;
+      }
+
+      @Override
+      public boolean packed() {
+        return true;
+      }
+    });
+    start(builder.build());
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    long offset = 100;
+    for (String line : WORKED_EXAMPLE.strip().split("\n")) {
+      records.add(new ConsumerRecord<>("events", 0, offset++, utf8("user"), utf8(line)));
+    }
+    records.add(new ConsumerRecord<>("events", 0, 107, utf8("bad key"), utf8("no fields at all")));
+    records.add(new ConsumerRecord<>("events", 0, 108, null, null));
+    for (ConsumerRecord<byte[], byte[]> pack : InputPack.pack(records)) {
+      pipeBytes(pack.value());
+    }
+    pipeBytes(InputPack.pack(List.of(new ConsumerRecord<>("events", 0, 109, null,
+        utf8(line("clock", "tick", "clock", W + MINUTE + 10_000))))).get(0).value());
+
+    // late: its window is closed; the aggregating stage's dead letter points to it too
+    pipeBytes(InputPack.pack(List.of(new ConsumerRecord<>("events", 0, 120, null,
+        utf8(line("live", "rails-5xx", "u7", W + 1))))).get(0).value());
+
+    Map<String, MinuteCount> finals = finals();
+    assertEquals(3, finals.size(), finals.toString());
+    assertCounts(finals.get("live/rails-5xx@" + W), 2, 1);
+    assertCounts(finals.get("live/stuck_in_queue@" + W), 1, 1);
+    assertCounts(finals.get("automate/browser_error@" + W), 2, 2);
+    List<TestRecord<byte[], byte[]>> letters = deadLetters.readRecordsToList();
+    assertEquals(3, letters.size());
+    assertEquals("late", header(letters.get(2).headers(), DeadLetters.REASON));
+    assertEquals("120", header(letters.get(2).headers(), DeadLetters.SOURCE_OFFSET));
+    assertEquals("107", header(letters.get(0).headers(), DeadLetters.SOURCE_OFFSET));
+    assertEquals("bad key", new String(letters.get(0).key(), StandardCharsets.UTF_8));
+    assertEquals("no fields at all", new String(letters.get(0).value(), StandardCharsets.UTF_8));
+    assertEquals("108", header(letters.get(1).headers(), DeadLetters.SOURCE_OFFSET));
+    assertEquals(null, letters.get(1).key());
+  }
+
   // ---- helpers
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
 
   private void pipe(String text) {
     pipeBytes(text.getBytes(StandardCharsets.UTF_8));

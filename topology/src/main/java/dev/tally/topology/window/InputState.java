@@ -35,4 +35,13 @@ public interface InputState {
 
   /** The events topic's current partition count, or -1 when not known. */
   int partitions();
+
+  /**
+   * Whether the events topic's records reach the input stage in {@link
+   * dev.tally.topology.internal.InputPack}s (the application's consumers pack them) rather than one
+   * by one.
+   */
+  default boolean packed() {
+    return false;
+  }
 }

@@ -11,6 +11,7 @@ import dev.tally.topology.ThrottledLog;
 import dev.tally.topology.TopologySettings;
 import dev.tally.topology.internal.DeadLetter;
 import dev.tally.topology.internal.EventBatch;
+import dev.tally.topology.internal.InputPack;
 import dev.tally.topology.internal.Routed;
 import dev.tally.topology.internal.Watermark;
 import dev.tally.topology.internal.WatermarkBroadcast;
@@ -37,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * Each watermark says whether the partition's consumer had caught up ({@link InputState#waiting});
  * once it has, the latest one goes out again saying so, and the stage commits what closed windows
  * ({@link LiveCommit}). Stateless (its {@link CommitHook} holds nothing), so that growing the events topic does not break it.
+ *
+ * <p>When the application's consumers pack the events topic ({@link InputState#packed}), each record
+ * this stage gets is an {@link InputPack} of consecutive input records, which it takes one by one,
+ * each with its own offset (for dead letters and the batches), key and timestamp.
  *
  * <p>Events are decoded as byte ranges ({@link EventBytes}): an Avro event's series and username go
  * from the record into its batch with no String built, and its partition is hashed in place.
@@ -82,8 +87,11 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   private final EventBytes.Sink routeEvent = this::route;
   /** Scratch for one event's series bytes. */
   private byte[] series = new byte[64];
-  // The record being routed, for routeEvent.
+  /** Reads the packs the input comes in, when it does ({@link InputState#packed}). */
+  private final InputPack.Reader pack = new InputPack.Reader();
+  // The record being routed, for routeEvent: its Kafka record (or pack) and its own offset.
   private RecordMetadata source;
+  private long offset;
   private long now;
   private boolean ahead;
   private int routed;
@@ -121,12 +129,34 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     commitHook.lastRecord(source.topic(), source.partition(), source.offset(), record.timestamp());
     this.source = source;
     this.now = context.currentSystemTimeMs();
+    if (!input.packed()) {
+      routeRecord(source.offset(), record.key(), record.value(), record.timestamp(), null);
+      return;
+    }
+    for (InputPack.Reader reader = pack.reset(record.value()); reader.next(); ) {
+      // a record without a valid timestamp takes the pack's, as Kafka Streams' extractor gave it
+      long timestamp = reader.timestamp() >= 0 ? reader.timestamp() : record.timestamp();
+      routeRecord(reader.offset(), null, reader.value(), timestamp, reader);
+    }
+  }
+
+  /**
+   * Decodes one input record and routes its events.
+   *
+   * @param key the record's key, or null to take it from {@code pack} if a dead letter needs it
+   */
+  private void routeRecord(long offset, byte[] key, byte[] value, long timestampMs,
+      InputPack.Reader pack) {
+    this.offset = offset;
     this.ahead = false;
     this.routed = 0;
-    Decoded decoded = decoder.decode(record.value(), record.timestamp(), routeEvent);
-    for (Rejection rejection : decoded.rejections()) {
-      deadLetters.send(record.key(), new DeadLetter(rejection.reason(), rejection.message(),
-          rejection.payload(), source.topic(), source.partition(), source.offset()));
+    Decoded decoded = decoder.decode(value, timestampMs, routeEvent);
+    if (!decoded.rejections().isEmpty()) {
+      byte[] recordKey = pack == null ? key : pack.key();
+      for (Rejection rejection : decoded.rejections()) {
+        deadLetters.send(recordKey, new DeadLetter(rejection.reason(), rejection.message(),
+            rejection.payload(), source.topic(), source.partition(), offset));
+      }
     }
     if (routed == 0) {
       return;
@@ -137,7 +167,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     announce(clock.watermark(now, 0), !ahead);
   }
 
-  /** One event of the record in {@link #source}: into the batch of its user's partition. */
+  /** One event of the record at {@link #offset}: into the batch of its user's partition. */
   private void route(EventBytes event) {
     routed++;
     long window = settings.windows().startOf(event.timestampMs());
@@ -150,19 +180,19 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
       }
       StoreKeys.writeSeries(event, series, 0);
       EventBatch.Builder batch = batches[partition];
-      batch.add(event.timestampNs(), source.offset(), series, 0, seriesLength, event.array(),
+      batch.add(event.timestampNs(), offset, series, 0, seriesLength, event.array(),
           event.usernameAt(), event.usernameLength());
       if (batch.size() >= EventBatch.MAX_BYTES) {
         send(batch);
       }
     } else {
-      skip(window, source, now);
+      skip(window, now);
       ahead |= !generation.isBefore(window);
     }
     clock.observe(event.timestampMs(), now);
   }
 
-  private void skip(long window, RecordMetadata source, long now) {
+  private void skip(long window, long now) {
     boolean before = generation.isBefore(window);
     if (before) {
       if (skippedBefore == null) {
@@ -180,7 +210,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
       LOG.info("Skipping event of a window another generation owns. side=[{}] window=[{}] "
               + "generation=[{}] topic=[{}] partition=[{}] offset=[{}]{}", before ? "before" : "after",
           Instant.ofEpochMilli(window), generation, source.topic(), source.partition(),
-          source.offset(), ThrottledLog.leftOut(leftOut));
+          offset, ThrottledLog.leftOut(leftOut));
     }
   }
 
