@@ -29,6 +29,8 @@ final class TallyInstances implements AutoCloseable {
         <Loggers>
           <Logger name="dev.tally" level="INFO"/>
           <Logger name="org.apache.kafka.streams.KafkaStreams" level="INFO"/>
+          <!-- assignments, task starts, suspensions and dirty closes: what a lost event needs -->
+          <Logger name="org.apache.kafka.streams.processor.internals" level="INFO"/>
           <Root level="WARN"><AppenderRef ref="out"/></Root>
         </Loggers>
       </Configuration>
