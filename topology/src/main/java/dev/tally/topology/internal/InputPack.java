@@ -1,11 +1,14 @@
 package dev.tally.topology.internal;
 
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.utils.ByteUtils;
 
 /**
  * Consecutive records of one events-topic partition, as fetched, carried through Kafka Streams as one
@@ -17,9 +20,9 @@ import org.apache.kafka.common.record.TimestampType;
  * <p>The pack's offset is its first record's, so that Kafka Streams, which commits the offset of the
  * first record it has not processed yet, never commits past a record of a pack it has not processed;
  * its timestamp is the newest of its records'. Each record is {@code offset | timestamp | key | value}:
- * the first record's offset and every timestamp as a zig-zag varlong difference from the previous
- * one (the first's from 0), the key and value each as a zig-zag varint length (-1: null) and the
- * bytes. Headers are not kept: the input stage reads none.
+ * the first record's offset and every timestamp as a difference from the previous one (the first's
+ * from 0), in Kafka's own zig-zag varlongs ({@link ByteUtils}), the key and value each as a zig-zag
+ * varint length (-1: null) and the bytes. Headers are not kept: the input stage reads none.
  */
 public final class InputPack {
 
@@ -29,8 +32,12 @@ public final class InputPack {
   private InputPack() {
   }
 
-  /** Packs {@code records} (consecutive records of one partition, in offset order) into as few packs as {@link #MAX_BYTES} allows. */
-  public static List<ConsumerRecord<byte[], byte[]>> pack(List<ConsumerRecord<byte[], byte[]>> records) {
+  /**
+   * Packs {@code records} (consecutive records of one partition, in offset order) into as few packs
+   * as {@link #MAX_BYTES} allows.
+   */
+  public static List<ConsumerRecord<byte[], byte[]>> pack(
+      List<ConsumerRecord<byte[], byte[]>> records) {
     List<ConsumerRecord<byte[], byte[]>> packs = new ArrayList<>(1);
     int from = 0;
     int bytes = 0;
@@ -51,23 +58,22 @@ public final class InputPack {
 
   private static ConsumerRecord<byte[], byte[]> pack(List<ConsumerRecord<byte[], byte[]>> records,
       int from, int to, int maxBytes) {
-    byte[] out = new byte[maxBytes];
-    int at = 0;
+    ByteBuffer out = ByteBuffer.allocate(maxBytes);
     long offset = 0;
     long timestamp = 0;
     long newest = ConsumerRecord.NO_TIMESTAMP;
     for (int i = from; i < to; i++) {
       ConsumerRecord<byte[], byte[]> record = records.get(i);
-      at = writeVarlong(out, at, zigzag(record.offset() - offset));
-      at = writeVarlong(out, at, zigzag(record.timestamp() - timestamp));
-      at = writeBytes(out, at, record.key());
-      at = writeBytes(out, at, record.value());
+      ByteUtils.writeVarlong(record.offset() - offset, out);
+      ByteUtils.writeVarlong(record.timestamp() - timestamp, out);
+      writeBytes(out, record.key());
+      writeBytes(out, record.value());
       offset = record.offset();
       timestamp = record.timestamp();
       newest = Math.max(newest, timestamp);
     }
     ConsumerRecord<byte[], byte[]> first = records.get(from);
-    byte[] value = at == out.length ? out : Arrays.copyOf(out, at);
+    byte[] value = out.hasRemaining() ? Arrays.copyOf(out.array(), out.position()) : out.array();
     return new ConsumerRecord<>(first.topic(), first.partition(), first.offset(), newest,
         first.timestampType() == TimestampType.NO_TIMESTAMP_TYPE ? TimestampType.CREATE_TIME
             : first.timestampType(),
@@ -81,26 +87,13 @@ public final class InputPack {
         + (record.value() == null ? 0 : record.value().length);
   }
 
-  private static int writeBytes(byte[] out, int at, byte[] bytes) {
+  private static void writeBytes(ByteBuffer out, byte[] bytes) {
     if (bytes == null) {
-      return writeVarlong(out, at, zigzag(-1));
+      ByteUtils.writeVarint(-1, out);
+    } else {
+      ByteUtils.writeVarint(bytes.length, out);
+      out.put(bytes);
     }
-    at = writeVarlong(out, at, zigzag(bytes.length));
-    System.arraycopy(bytes, 0, out, at, bytes.length);
-    return at + bytes.length;
-  }
-
-  private static long zigzag(long value) {
-    return (value << 1) ^ (value >> 63);
-  }
-
-  private static int writeVarlong(byte[] out, int at, long value) {
-    while ((value & ~0x7FL) != 0) {
-      out[at++] = (byte) ((value & 0x7F) | 0x80);
-      value >>>= 7;
-    }
-    out[at++] = (byte) value;
-    return at;
   }
 
   /**
@@ -109,8 +102,7 @@ public final class InputPack {
    */
   public static final class Reader {
 
-    private byte[] pack;
-    private int at;
+    private ByteBuffer pack;
     private long offset;
     private long timestamp;
     private int keyAt;
@@ -120,8 +112,7 @@ public final class InputPack {
 
     /** Starts reading {@code pack}, a record value that {@link InputPack#pack} made. */
     public Reader reset(byte[] pack) {
-      this.pack = pack;
-      this.at = 0;
+      this.pack = ByteBuffer.wrap(pack);
       this.offset = 0;
       this.timestamp = 0;
       return this;
@@ -134,19 +125,20 @@ public final class InputPack {
      * @throws IllegalArgumentException if the pack is corrupt
      */
     public boolean next() {
-      if (at == pack.length) {
+      if (!pack.hasRemaining()) {
         return false;
       }
-      offset += unzigzag(readVarlong());
-      timestamp += unzigzag(readVarlong());
-      keyLength = readLength();
-      keyAt = at;
-      at += Math.max(0, keyLength);
-      valueLength = readLength();
-      valueAt = at;
-      at += Math.max(0, valueLength);
-      if (at > pack.length) {
-        throw corrupt("a record runs past the end");
+      try {
+        offset += ByteUtils.readVarlong(pack);
+        timestamp += ByteUtils.readVarlong(pack);
+        keyLength = readLength();
+        keyAt = skip(keyLength);
+        valueLength = readLength();
+        valueAt = skip(valueLength);
+      } catch (BufferUnderflowException | IllegalArgumentException e) {
+        String what = e.getMessage() == null ? "it ends inside a record" : e.getMessage();
+        throw new IllegalArgumentException("corrupt input pack of " + pack.capacity()
+            + " bytes, at byte " + pack.position() + ": " + what, e);
       }
       return true;
     }
@@ -161,43 +153,32 @@ public final class InputPack {
 
     /** The record's key, copied, or null. */
     public byte[] key() {
-      return keyLength < 0 ? null : Arrays.copyOfRange(pack, keyAt, keyAt + keyLength);
+      return copy(keyAt, keyLength);
     }
 
     /** The record's value, copied, or null. */
     public byte[] value() {
-      return valueLength < 0 ? null : Arrays.copyOfRange(pack, valueAt, valueAt + valueLength);
+      return copy(valueAt, valueLength);
+    }
+
+    private byte[] copy(int at, int length) {
+      return length < 0 ? null : Arrays.copyOfRange(pack.array(), at, at + length);
     }
 
     private int readLength() {
-      long length = unzigzag(readVarlong());
-      if (length < -1 || length > pack.length - at) {
-        throw corrupt("a length of " + length + " at byte " + at);
+      int length = ByteUtils.readVarint(pack);
+      if (length < -1 || length > pack.remaining()) {
+        throw new IllegalArgumentException("a length of " + length + " with " + pack.remaining()
+            + " bytes left");
       }
-      return (int) length;
+      return length;
     }
 
-    private long readVarlong() {
-      long value = 0;
-      for (int shift = 0; shift < 64; shift += 7) {
-        if (at == pack.length) {
-          throw corrupt("a number runs past the end");
-        }
-        byte b = pack[at++];
-        value |= (long) (b & 0x7F) << shift;
-        if ((b & 0x80) == 0) {
-          return value;
-        }
-      }
-      throw corrupt("a number longer than 10 bytes at byte " + at);
-    }
-
-    private IllegalArgumentException corrupt(String what) {
-      return new IllegalArgumentException("corrupt input pack of " + pack.length + " bytes: " + what);
-    }
-
-    private static long unzigzag(long value) {
-      return (value >>> 1) ^ -(value & 1);
+    /** Moves past {@code length} bytes (none for -1, a null) and returns where they start. */
+    private int skip(int length) {
+      int at = pack.position();
+      pack.position(at + Math.max(0, length));
+      return at;
     }
   }
 }
