@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -29,6 +30,8 @@ import org.slf4j.LoggerFactory;
 public final class TallyApp implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(TallyApp.class);
+
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   private final KafkaStreams streams;
   private final InputWatcher input;
@@ -86,7 +89,7 @@ public final class TallyApp implements AutoCloseable {
     input.watch();
     boolean staticMember = streamsProperties.containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)
         || streamsProperties.containsKey(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG));
-    CloseOptions closeOptions = CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(
+    CloseOptions closeOptions = CloseOptions.timeout(CLOSE_TIMEOUT).withGroupMembershipOperation(
         staticMember ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
             : CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
     return new TallyApp(streams, input, admin, stopped, closeOptions);
@@ -165,6 +168,14 @@ public final class TallyApp implements AutoCloseable {
     }
   }
 
+  private void awaitStopped(Duration timeout) {
+    try {
+      stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /**
    * Stops cleanly: commits, closes the state stores and leaves the group, so that the other instances
    * take its tasks over at once instead of after {@code session.timeout.ms}. A static member
@@ -172,7 +183,14 @@ public final class TallyApp implements AutoCloseable {
    */
   @Override
   public void close() {
-    streams.close(closeOptions);
+    if (streams.close(closeOptions)) {
+      // close() returns as soon as the state is NOT_RUNNING, before Kafka Streams calls the state
+      // listener: wait for it, so that a shutdown hook does not let the JVM halt before the last
+      // state change is logged
+      awaitStopped(Duration.ofSeconds(5));
+    } else {
+      LOG.warn("Kafka Streams did not stop within {}; closing anyway", CLOSE_TIMEOUT);
+    }
     input.close();
     if (admin != null) {
       admin.close();
