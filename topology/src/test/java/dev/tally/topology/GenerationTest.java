@@ -56,7 +56,7 @@ class GenerationTest {
       assertEquals(0.0, driver.metric(TallyMetrics.GENERATION_SKIPPED, "before"));
 
       driver.event("u6", until + 3 * MINUTE);
-      driver.driver.advanceWallClockTime(Duration.ofMinutes(10));
+      WallClock.advance(driver.driver, Duration.ofMinutes(10));
       assertEquals(Map.of(), driver.finals(), "results of a window the old generation does not own");
     }
   }

@@ -186,14 +186,28 @@ class TallyTopologyTest {
   void anIdleInputClosesItsLastWindowByTheWallClock() {
     pipe(WORKED_EXAMPLE);
     // the last event is at W+14.4s: W closes at W+70s, 55.6 s of idleness later
-    driver.advanceWallClockTime(Duration.ofSeconds(50));
+    WallClock.advance(driver, Duration.ofSeconds(50));
     assertTrue(finals().isEmpty(), "closed too early");
-    driver.advanceWallClockTime(Duration.ofSeconds(6));
+    WallClock.advance(driver, Duration.ofSeconds(6));
     Map<String, MinuteCount> finals = finals();
     assertEquals(3, finals.size(), finals.toString());
     assertCounts(finals.get("live/rails-5xx@" + W), 2, 1);
     // the wall clock stood at W+61 s: one second after the window's end
     assertEquals(1_000.0, metric(TallyMetrics.FINAL_DELAY + "-max", null));
+  }
+
+  @Test
+  void eventsThatPiledUpWhileTheThreadWasBlockedAreNotLate() {
+    pipe(line("live", "rails-5xx", "u1", W + 55_000));
+    WallClock.advance(driver, Duration.ofSeconds(2));
+    // the stream thread was blocked for 16 s (a commit, a rebalance, a blocking offset fetch): it
+    // fetched nothing meanwhile, so the partition's quiet was not seen, and W (closing at W+70 s)
+    // stays open for the events sent during the stall
+    driver.advanceWallClockTime(Duration.ofSeconds(16));
+    pipe(line("live", "rails-5xx", "u2", W + 58_000));
+    assertTrue(deadLetters.isEmpty(), "an event sent during the stall was late");
+    closeWithEventAt(W + 3 * MINUTE);
+    assertCounts(finals().get("live/rails-5xx@" + W), 2, 2);
   }
 
   @Test
@@ -276,7 +290,7 @@ class TallyTopologyTest {
       pipe(line("live", "rails-5xx", "u" + minute, W + minute * MINUTE + 1));
     }
     closeWithEventAt(W + 10 * MINUTE);
-    driver.advanceWallClockTime(Duration.ofMinutes(5));
+    WallClock.advance(driver, Duration.ofMinutes(5));
     closeWithEventAt(W + 20 * MINUTE);
     List<String> keys = new ArrayList<>();
     for (TestRecord<MinuteKey, MinuteCount> record : results.readRecordsToList()) {

@@ -107,7 +107,11 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     this.context = context;
     this.metrics = new TallyMetrics(context);
     this.deadLetters = new DeadLetters(context, metrics);
-    this.clock = new SourceClock(settings.idleTimeoutMs(), context.currentSystemTimeMs());
+    // looks come with the punctuation every watermarkIntervalMs; a gap of half the idle timeout is
+    // a stall that the idle time must not count
+    this.clock = new SourceClock(settings.idleTimeoutMs(),
+        Math.max(settings.idleTimeoutMs() / 2, 2 * settings.watermarkIntervalMs()),
+        context.currentSystemTimeMs());
     // after a task's dirty close Kafka Streams may init this processor again: start with nothing
     this.batches = new EventBatch.Builder[settings.aggregationPartitions()];
     for (int p = 0; p < batches.length; p++) {
@@ -225,7 +229,14 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
 
   private void punctuate(long now) {
     long waiting = input.waiting(context.taskId().partition());
+    boolean wasIdle = clock.idle();
     long idleFor = clock.idleFor(now, waiting);
+    long stall = clock.takeStall();
+    if (stall > 0) {
+      LOG.info("The stream thread did not look at partition {} of {} for {} ms: records may have "
+          + "arrived unseen, so its idle time starts again", context.taskId().partition(),
+          settings.eventsTopic(), stall);
+    }
     if (idleFor >= 0) {
       sendBatches(); // none without a clock, but no event may trail a watermark
       context.forward(new Record<>(Watermark.KEY,
@@ -233,7 +244,13 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
       commitIfDue(announced, true);
       return;
     }
-    announce(clock.watermark(now, waiting), false);
+    long watermark = clock.watermark(now, waiting);
+    if (clock.idle() && !wasIdle && watermark != Long.MIN_VALUE) {
+      LOG.debug("Partition {} of {} has been seen idle and caught up for {} ms: its clock follows the "
+          + "wall clock from {}", context.taskId().partition(), settings.eventsTopic(),
+          settings.idleTimeoutMs(), Instant.ofEpochMilli(watermark));
+    }
+    announce(watermark, false);
     if (waiting == 0 && !announcedCaughtUp && announced != Long.MIN_VALUE) {
       // caught up since the last announcement: the same watermark again, saying so
       forwardWatermark(announced, true);

@@ -8,8 +8,16 @@ package dev.tally.topology.window;
  * caught up ({@link InputState}), it keeps advancing with the wall clock from the last record's event
  * time, so that the last open window still closes when traffic stops.
  *
- * <p>It lives in memory only: the input stage keeps no state, so that growing the events topic
- * (which changes its number of tasks) never meets a changelog of the old size. A task that has had no
+ * <p>Idle means seen idle: every look at the partition ({@link #watermark} and {@link #idleFor}, on
+ * each wall-clock punctuation) for {@code idleTimeoutMs} found it caught up, with no gap longer than
+ * {@code maxLookGapMs} between two looks. A stream thread that was blocked (a long commit, a rebalance,
+ * a blocking offset fetch, a GC pause) did not fetch meanwhile: the lag it last saw is stale, and
+ * records may have piled up that it has not seen yet. Counting that time as idle would move the clock
+ * on by the length of the stall and make those records late; after a gap, the idle time starts
+ * again.
+ *
+ * <p>It lives in memory only: the input stage keeps no state, so that growing the events topic (which
+ * changes its number of tasks) never meets a changelog of the old size. A task that has had no
  * record since it started knows no clock; it only says how long it has been idle
  * ({@link #idleFor}), and the next stage, which remembers the partition's last watermark, moves it on.
  */
@@ -18,19 +26,40 @@ public final class SourceClock {
   private static final long NONE = Long.MIN_VALUE;
 
   private final long idleTimeoutMs;
+  private final long maxLookGapMs;
   private final long startedWallMs;
   private long maxEventMs = NONE;
   private long lastRecordWallMs;
+  /** Since when every look found the partition caught up, without a gap between looks. */
+  private long seenIdleSinceWallMs;
+  private long lastLookWallMs;
+  /** The last gap between looks that counted as a stall, until {@link #takeStall()} took it. */
+  private long stallMs;
+  /** What the last look found. */
+  private boolean idle;
 
-  public SourceClock(long idleTimeoutMs, long nowWallMs) {
+  /**
+   * @param idleTimeoutMs how long a partition must be seen idle before its clock follows the wall
+   *     clock
+   * @param maxLookGapMs the longest time between two looks that still counts as watching the
+   *     partition: a longer one is a stall, and the idle time starts again after it
+   * @param nowWallMs when the task started
+   */
+  public SourceClock(long idleTimeoutMs, long maxLookGapMs, long nowWallMs) {
     this.idleTimeoutMs = idleTimeoutMs;
+    this.maxLookGapMs = maxLookGapMs;
     this.startedWallMs = nowWallMs;
     this.lastRecordWallMs = nowWallMs;
+    this.seenIdleSinceWallMs = nowWallMs;
+    this.lastLookWallMs = nowWallMs;
   }
 
   /** Notes one record's event time. */
   public void observe(long eventMs, long nowWallMs) {
+    idle = false;
     lastRecordWallMs = nowWallMs;
+    seenIdleSinceWallMs = nowWallMs;
+    lastLookWallMs = nowWallMs;
     if (eventMs > maxEventMs) {
       maxEventMs = eventMs;
     }
@@ -43,11 +72,11 @@ public final class SourceClock {
    *     up) lets it be idle
    */
   public long watermark(long nowWallMs, long waiting) {
+    boolean idle = look(nowWallMs, waiting);
     if (maxEventMs == NONE) {
       return NONE;
     }
-    long idleFor = nowWallMs - lastRecordWallMs;
-    return isIdle(idleFor, waiting) ? maxEventMs + idleFor : maxEventMs;
+    return idle ? maxEventMs + (nowWallMs - lastRecordWallMs) : maxEventMs;
   }
 
   /**
@@ -55,11 +84,33 @@ public final class SourceClock {
    * -1 when it is not (or when it has a clock).
    */
   public long idleFor(long nowWallMs, long waiting) {
-    long idleFor = nowWallMs - startedWallMs;
-    return maxEventMs == NONE && isIdle(idleFor, waiting) ? idleFor : -1;
+    boolean idle = look(nowWallMs, waiting);
+    return maxEventMs == NONE && idle ? nowWallMs - startedWallMs : -1;
   }
 
-  private boolean isIdle(long idleFor, long waiting) {
-    return idleFor >= idleTimeoutMs && waiting == 0;
+  /** Whether the last look found the partition idle: its clock follows the wall clock. */
+  public boolean idle() {
+    return idle;
+  }
+
+  /** The last gap between two looks that was too long to count as idle time (once), or 0. */
+  public long takeStall() {
+    long stall = stallMs;
+    stallMs = 0;
+    return stall;
+  }
+
+  /** Takes one look at the partition; true when it has been seen idle for the idle timeout. */
+  private boolean look(long nowWallMs, long waiting) {
+    long gap = nowWallMs - lastLookWallMs;
+    if (gap > maxLookGapMs) {
+      stallMs = gap;
+    }
+    if (waiting != 0 || gap > maxLookGapMs) {
+      seenIdleSinceWallMs = nowWallMs;
+    }
+    lastLookWallMs = Math.max(lastLookWallMs, nowWallMs);
+    idle = waiting == 0 && nowWallMs - seenIdleSinceWallMs >= idleTimeoutMs;
+    return idle;
   }
 }

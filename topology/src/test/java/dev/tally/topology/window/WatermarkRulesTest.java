@@ -31,33 +31,75 @@ class WatermarkRulesTest {
 
   @Test
   void aClockFollowsRecordsThenTheWallClockOnceIdle() {
-    SourceClock clock = new SourceClock(5_000, 1_000_000);
+    SourceClock clock = new SourceClock(5_000, 1_000, 1_000_000);
     assertEquals(UNKNOWN, clock.watermark(1_000_100, 0));
     clock.observe(500, 1_000_200); // last week's event: time follows the record, not the wall
     clock.observe(400, 1_000_300);
-    assertEquals(500, clock.watermark(1_005_299, 0));
+    assertEquals(500, lookUntil(clock, 1_000_300, 1_005_299, 0));
     assertEquals(500 + 5_000, clock.watermark(1_005_300, 0));
-    assertEquals(500 + 9_000, clock.watermark(1_009_300, 0));
+    assertEquals(500 + 9_000, lookUntil(clock, 1_005_300, 1_009_300, 0));
     assertEquals(-1, clock.idleFor(1_009_300, 0), "a task with a clock sends real watermarks");
   }
 
   @Test
   void aPartitionWithRecordsWaitingOrNotKnownToBeCaughtUpIsNeverIdle() {
-    SourceClock clock = new SourceClock(5_000, 0);
-    assertEquals(-1, clock.idleFor(60_000, -1), "no fetch answered yet: maybe a backlog");
-    assertEquals(-1, clock.idleFor(60_000, 7));
-    clock.observe(500, 0);
-    assertEquals(500, clock.watermark(60_000, 1_234));
-    assertEquals(500, clock.watermark(60_000, -1));
-    assertEquals(500 + 60_000, clock.watermark(60_000, 0));
+    SourceClock clock = new SourceClock(5_000, 1_000, 0);
+    assertEquals(-1, lookForIdle(clock, 0, 60_000, -1), "no fetch answered yet: maybe a backlog");
+    assertEquals(-1, lookForIdle(clock, 60_000, 120_000, 7));
+    clock.observe(500, 120_000);
+    assertEquals(500, lookUntil(clock, 120_000, 180_000, 1_234));
+    assertEquals(500, lookUntil(clock, 180_000, 240_000, -1));
+    assertEquals(500, clock.watermark(240_000, 0), "caught up just now: not idle yet");
+    assertEquals(500 + 125_000, lookUntil(clock, 240_000, 245_000, 0));
   }
 
   @Test
   void aTaskWithoutRecordsSaysHowLongItHasBeenIdle() {
-    SourceClock clock = new SourceClock(5_000, 1_000);
-    assertEquals(-1, clock.idleFor(5_999, 0));
+    SourceClock clock = new SourceClock(5_000, 1_000, 1_000);
+    assertEquals(-1, lookForIdle(clock, 1_000, 5_999, 0));
     assertEquals(5_000, clock.idleFor(6_000, 0));
     assertEquals(UNKNOWN, clock.watermark(6_000, 0));
+  }
+
+  @Test
+  void aStallIsNotIdleness() {
+    // a stream thread blocked for 16 s fetched nothing meanwhile: its lag says 0, but records may
+    // have piled up, and moving the clock on by 16 s would make them late
+    SourceClock clock = new SourceClock(5_000, 1_000, 0);
+    clock.observe(60_000, 1_000);
+    assertEquals(60_000, lookUntil(clock, 1_000, 3_000, 0));
+    assertEquals(60_000, clock.watermark(19_000, 0), "16 s unseen are no idle time");
+    assertEquals(16_000, clock.takeStall());
+    assertEquals(0, clock.takeStall(), "a stall is told once");
+    assertEquals(60_000, lookUntil(clock, 19_000, 23_999, 0));
+    // seen idle for the idle timeout after the stall: the clock moves on from the last record
+    assertFalse(clock.idle());
+    assertEquals(60_000 + 23_000, clock.watermark(24_000, 0));
+    assertTrue(clock.idle());
+
+    SourceClock fresh = new SourceClock(5_000, 1_000, 0);
+    assertEquals(-1, lookForIdle(fresh, 0, 2_000, 0));
+    assertEquals(-1, fresh.idleFor(18_000, 0), "a task without records: the same");
+    assertEquals(-1, lookForIdle(fresh, 18_000, 22_999, 0));
+    assertEquals(23_000, fresh.idleFor(23_000, 0));
+  }
+
+  /** Looks at the clock every 200 ms from {@code from} to {@code to}; the last watermark. */
+  private static long lookUntil(SourceClock clock, long from, long to, long waiting) {
+    long watermark = UNKNOWN;
+    for (long now = from; now <= to; now = now == to ? to + 1 : Math.min(now + 200, to)) {
+      watermark = clock.watermark(now, waiting);
+    }
+    return watermark;
+  }
+
+  /** Asks a task's clock every 200 ms from {@code from} to {@code to}; the last idle time. */
+  private static long lookForIdle(SourceClock clock, long from, long to, long waiting) {
+    long idleFor = -1;
+    for (long now = from; now <= to; now = now == to ? to + 1 : Math.min(now + 200, to)) {
+      idleFor = clock.idleFor(now, waiting);
+    }
+    return idleFor;
   }
 
   @Test
