@@ -1,6 +1,7 @@
 package dev.tally.topology;
 
 import dev.tally.topology.window.InputState;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -11,8 +12,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaClientSupplier;
 import org.apache.kafka.streams.processor.internals.DefaultKafkaClientSupplier;
@@ -20,9 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches the events topic for {@link InputState}: how many records wait on each partition, and how
- * many partitions the topic has (asked of the brokers every {@value #PARTITIONS_EVERY_MS} ms, in the
- * background).
+ * Watches the events topic for {@link InputState}: how many records wait on each partition, how many
+ * the input stage has not processed, and how many partitions the topic has (the last two asked of the
+ * brokers every {@value #REFRESH_EVERY_MS} ms, in the background).
  *
  * <p>Waiting records come from the stream thread's own main consumer ({@link Consumer#currentLag}:
  * the last stable offset of its latest fetch less the position its polls have reached), which this
@@ -30,19 +36,29 @@ import org.slf4j.LoggerFactory;
  * asking thread's name. The input stage only asks on its stream thread, which owns the consumer, so
  * the answer is as fresh as the thread's last poll: the end of a backlog is seen with its last
  * records, not one refresh later.
+ *
+ * <p>Unprocessed records come from the brokers themselves: each partition's end offset (read
+ * committed) and the group's committed offset, or the partition's first offset where it has none.
+ * Consumer lag alone cannot tell them: records that the consumer handed to Kafka Streams but that
+ * its task has not processed count as fetched, and so do those of a partition that is not being
+ * fetched at all.
  */
 final class InputWatcher implements InputState, AutoCloseable {
 
-  private static final long PARTITIONS_EVERY_MS = 1_000;
+  private static final long REFRESH_EVERY_MS = 1_000;
+  /** End offsets older than this are not trusted: no partition is idle on them. */
+  private static final long ENDS_FRESH_MS = 3 * REFRESH_EVERY_MS;
   /** Kafka Streams names a stream thread's main consumer after the thread, with this suffix. */
   private static final String CONSUMER_SUFFIX = "-consumer";
   private static final Logger LOG = LoggerFactory.getLogger(InputWatcher.class);
 
   private final String topic;
+  private final String groupId;
   private final Admin admin;
   /** Main consumers by client id. */
   private final Map<String, Consumer<byte[], byte[]>> consumers = new ConcurrentHashMap<>();
   private volatile int partitions;
+  private volatile Ends ends;
   private final boolean packed;
   private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(
       runnable -> {
@@ -53,13 +69,16 @@ final class InputWatcher implements InputState, AutoCloseable {
 
   /**
    * @param topic the events topic
-   * @param admin asks the brokers for the topic's partition count; closed by {@link #close()}
+   * @param groupId the application's consumer group (its {@code application.id})
+   * @param admin asks the brokers for the topic's partition count and offsets; closed by
+   *     {@link #close()}
    * @param partitions the partition count found at start-up
    * @param packed whether the main consumers hand the events topic's records over in packs
    *     ({@link PackingConsumer})
    */
-  InputWatcher(String topic, Admin admin, int partitions, boolean packed) {
+  InputWatcher(String topic, String groupId, Admin admin, int partitions, boolean packed) {
     this.topic = topic;
+    this.groupId = groupId;
     this.admin = admin;
     this.partitions = partitions;
     this.packed = packed;
@@ -81,13 +100,12 @@ final class InputWatcher implements InputState, AutoCloseable {
     };
   }
 
-  /** Starts asking for the partition count. */
+  /** Starts asking for the partition count and offsets. */
   void watch() {
-    refresher.scheduleWithFixedDelay(this::refreshPartitions, 0, PARTITIONS_EVERY_MS,
-        TimeUnit.MILLISECONDS);
+    refresher.scheduleWithFixedDelay(this::refresh, 0, REFRESH_EVERY_MS, TimeUnit.MILLISECONDS);
   }
 
-  private void refreshPartitions() {
+  private void refresh() {
     try {
       int now = admin.describeTopics(List.of(topic)).allTopicNames().get(5, TimeUnit.SECONDS)
           .get(topic).partitions().size();
@@ -95,11 +113,39 @@ final class InputWatcher implements InputState, AutoCloseable {
         LOG.info("Topic {} has {} partitions now (was {})", topic, now, partitions);
         partitions = now;
       }
+      ends = readEnds(now);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
-      LOG.debug("Cannot read the partition count of {} this time: {}", topic, e.toString());
+      LOG.debug("Cannot read the partitions of {} this time: {}", topic, e.toString());
     }
+  }
+
+  /** Every partition's end and committed offsets (its first offset where the group has none). */
+  private Ends readEnds(int count) throws InterruptedException, ExecutionException, TimeoutException {
+    long askedAt = System.currentTimeMillis();
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+    for (int p = 0; p < count; p++) {
+      latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+      earliest.put(new TopicPartition(topic, p), OffsetSpec.earliest());
+    }
+    ListOffsetsOptions readCommitted = new ListOffsetsOptions(IsolationLevel.READ_COMMITTED);
+    Map<TopicPartition, ListOffsetsResultInfo> ends = admin.listOffsets(latest, readCommitted).all()
+        .get(5, TimeUnit.SECONDS);
+    Map<TopicPartition, ListOffsetsResultInfo> firsts = admin.listOffsets(earliest, readCommitted)
+        .all().get(5, TimeUnit.SECONDS);
+    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
+        .partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
+    long[] end = new long[count];
+    long[] start = new long[count];
+    for (int p = 0; p < count; p++) {
+      TopicPartition partition = new TopicPartition(topic, p);
+      end[p] = ends.get(partition).offset();
+      OffsetAndMetadata offset = committed.get(partition);
+      start[p] = offset != null ? offset.offset() : firsts.get(partition).offset();
+    }
+    return new Ends(end, start, askedAt);
   }
 
   /**
@@ -122,6 +168,25 @@ final class InputWatcher implements InputState, AutoCloseable {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>From the offsets asked of the brokers in the background; -1 while the last answer is older
+   * than {@value #ENDS_FRESH_MS} ms.
+   */
+  @Override
+  public long unprocessed(int partition, long nextOffset) {
+    return unprocessed(ends, partition, nextOffset, System.currentTimeMillis());
+  }
+
+  static long unprocessed(Ends ends, int partition, long nextOffset, long nowMs) {
+    if (ends == null || nowMs - ends.askedAtMs() > ENDS_FRESH_MS || partition >= ends.end().length) {
+      return -1;
+    }
+    long from = nextOffset >= 0 ? nextOffset : ends.start()[partition];
+    return Math.max(0, ends.end()[partition] - from);
+  }
+
   @Override
   public int partitions() {
     return partitions;
@@ -130,6 +195,13 @@ final class InputWatcher implements InputState, AutoCloseable {
   @Override
   public boolean packed() {
     return packed;
+  }
+
+  /**
+   * The brokers' answer: per partition, its end offset and where a task that processed nothing yet
+   * starts (the group's committed offset, or the partition's first), asked at {@code askedAtMs}.
+   */
+  record Ends(long[] end, long[] start, long askedAtMs) {
   }
 
   @Override

@@ -60,6 +60,7 @@ public final class TallyApp implements AutoCloseable {
     }
     TopologySettings settings = config.topologySettings(inputPartitions);
     InputWatcher input = new InputWatcher(settings.eventsTopic(),
+        config.getString(StreamsConfig.APPLICATION_ID_CONFIG),
         Admin.create(adminProperties(streamsProperties)), inputPartitions,
         config.getBoolean(TallyConfig.INPUT_PACKING));
     StreamsBuilder builder = new StreamsBuilder();

@@ -211,6 +211,40 @@ class TallyTopologyTest {
   }
 
   @Test
+  void aPartitionWithRecordsLeftToProcessIsNotIdle() {
+    driver.close();
+    long[] end = {0};
+    StreamsBuilder builder = new StreamsBuilder();
+    TallyTopology.build(builder, settings, new InputState() {
+      @Override
+      public long waiting(int partition) {
+        return 0; // the consumer has fetched everything
+      }
+
+      @Override
+      public long unprocessed(int partition, long nextOffset) {
+        return end[0] - Math.max(0, nextOffset);
+      }
+
+      @Override
+      public int partitions() {
+        return -1;
+      }
+    });
+    start(builder.build());
+    pipe(line("live", "rails-5xx", "u1", W + 14_000)); // offset 0
+    end[0] = 5; // four more records fetched, which the task has not processed for two minutes
+    WallClock.advance(driver, Duration.ofMinutes(2));
+    assertTrue(finals().isEmpty(), "the clock ran on past records not processed yet");
+    for (int user = 2; user <= 5; user++) {
+      pipe(line("live", "rails-5xx", "u" + user, W + 15_000 + user)); // offsets 1 to 4
+    }
+    WallClock.advance(driver, Duration.ofSeconds(60)); // all processed: idle, W closes at W+70 s
+    assertTrue(deadLetters.isEmpty(), "records left to process turned late");
+    assertCounts(finals().get("live/rails-5xx@" + W), 5, 5);
+  }
+
+  @Test
   void openWindowsSendThrottledLiveUpdates() {
     pipe(line("live", "rails-5xx", "u1", W + 1_000));
     pipe(line("live", "rails-5xx", "u2", W + 2_000));

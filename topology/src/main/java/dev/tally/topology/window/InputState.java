@@ -3,10 +3,14 @@ package dev.tally.topology.window;
 /**
  * What this instance knows of the events topic beyond the records themselves.
  *
- * <p>Waiting records: a partition without new records counts as idle only when nothing is known to
- * wait on it, since a partition that is merely slow to be fetched (a busy machine catching up on a
- * backlog) must not let its clock run ahead with the wall clock, or its own waiting events would
- * turn late.
+ * <p>Waiting records: how far the partition's consumer is behind, which says when a stage's input has
+ * caught up (and may commit at once).
+ *
+ * <p>Unprocessed records: how many records the input stage has not processed yet, against the
+ * partition's end as the brokers said it lately. Only a partition with none is idle: a partition
+ * that is merely slow to be fetched or processed (a busy machine catching up on a backlog, a stream
+ * thread whose tasks stopped processing while their consumer had fetched everything) must not let
+ * its clock run ahead with the wall clock, or its own unprocessed events would turn late.
  *
  * <p>Partition count: when the topic grows, the watermarks announce the new count at once, so that
  * windows wait for the new partitions' clocks instead of closing on the old partitions alone while
@@ -28,10 +32,23 @@ public interface InputState {
   };
 
   /**
-   * Records waiting on {@code partition} of the events topic: 0 when known to be caught up, more when
-   * behind, -1 when not known yet (no fetch answered yet): only 0 lets the partition be idle.
+   * Records waiting on {@code partition} of the events topic to be fetched: 0 when its consumer has
+   * caught up, more when behind, -1 when not known yet (no fetch answered yet).
    */
   long waiting(int partition);
+
+  /**
+   * Records of {@code partition} that the input stage has not processed: the partition's end offset,
+   * as the brokers said it at most a few seconds ago, less {@code nextOffset}; -1 when not known. Only
+   * 0 lets the partition be idle.
+   *
+   * @param nextOffset the offset after the last record the input stage processed, or -1 when its task
+   *     has processed none since it started (then it starts at the group's committed offset, or at the
+   *     partition's first record)
+   */
+  default long unprocessed(int partition, long nextOffset) {
+    return waiting(partition);
+  }
 
   /** The events topic's current partition count, or -1 when not known. */
   int partitions();

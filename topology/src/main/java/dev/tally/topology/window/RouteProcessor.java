@@ -79,6 +79,8 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   private final Map<InputFormat, Sensor> decodedByFormat = new EnumMap<>(InputFormat.class);
   /** Decoded events per format not yet recorded: a sensor records under a lock, so once per batch. */
   private final long[] decodedPending = new long[InputFormat.values().length];
+  /** The offset after the last record this task processed, or -1 before its first. */
+  private long nextOffset = -1;
   private long announced = Long.MIN_VALUE;
   /** What the latest watermark said of this partition's input. */
   private boolean announcedCaughtUp;
@@ -118,6 +120,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
       batches[p] = new EventBatch.Builder(p);
     }
     Arrays.fill(decodedPending, 0);
+    this.nextOffset = -1;
     this.announced = Long.MIN_VALUE;
     this.announcedCaughtUp = false;
     this.owesCommit = false;
@@ -152,6 +155,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   private void routeRecord(long offset, byte[] key, byte[] value, long timestampMs,
       InputPack.Reader pack) {
     this.offset = offset;
+    this.nextOffset = offset + 1;
     this.ahead = false;
     this.routed = 0;
     Decoded decoded = decoder.decode(value, timestampMs, routeEvent);
@@ -228,13 +232,16 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   }
 
   private void punctuate(long now) {
-    long waiting = input.waiting(context.taskId().partition());
+    int partition = context.taskId().partition();
+    long waiting = input.waiting(partition);
+    // idle only once nothing is left to process, which the consumer's lag alone does not say
+    long unprocessed = input.unprocessed(partition, nextOffset);
     boolean wasIdle = clock.idle();
-    long idleFor = clock.idleFor(now, waiting);
+    long idleFor = clock.idleFor(now, unprocessed);
     long stall = clock.takeStall();
     if (stall > 0) {
       LOG.info("The stream thread did not look at partition {} of {} for {} ms: records may have "
-          + "arrived unseen, so its idle time starts again", context.taskId().partition(),
+          + "arrived unseen, so its idle time starts again", partition,
           settings.eventsTopic(), stall);
     }
     if (idleFor >= 0) {
@@ -244,10 +251,10 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
       commitIfDue(announced, true);
       return;
     }
-    long watermark = clock.watermark(now, waiting);
+    long watermark = clock.watermark(now, unprocessed);
     if (clock.idle() && !wasIdle && watermark != Long.MIN_VALUE) {
       LOG.debug("Partition {} of {} has been seen idle and caught up for {} ms: its clock follows the "
-          + "wall clock from {}", context.taskId().partition(), settings.eventsTopic(),
+          + "wall clock from {}", partition, settings.eventsTopic(),
           settings.idleTimeoutMs(), Instant.ofEpochMilli(watermark));
     }
     announce(watermark, false);

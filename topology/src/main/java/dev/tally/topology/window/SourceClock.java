@@ -4,12 +4,12 @@ package dev.tally.topology.window;
  * The event-time clock of one input partition, which its watermarks announce downstream.
  *
  * <p>While records flow, it is the highest event time seen, so a replay of old data keeps its own
- * time. Once the partition has had no record for {@code idleTimeoutMs} of wall-clock time and is
- * caught up ({@link InputState}), it keeps advancing with the wall clock from the last record's event
+ * time. Once the partition has had no record for {@code idleTimeoutMs} of wall-clock time and the
+ * input stage has processed all of it ({@link InputState#unprocessed}), it keeps advancing with the wall clock from the last record's event
  * time, so that the last open window still closes when traffic stops.
  *
  * <p>Idle means seen idle: every look at the partition ({@link #watermark} and {@link #idleFor}, on
- * each wall-clock punctuation) for {@code idleTimeoutMs} found it caught up, with no gap longer than
+ * each wall-clock punctuation) for {@code idleTimeoutMs} found nothing of it unprocessed, with no gap longer than
  * {@code maxLookGapMs} between two looks. A stream thread that was blocked (a long commit, a rebalance,
  * a blocking offset fetch, a GC pause) did not fetch meanwhile: the lag it last saw is stale, and
  * records may have piled up that it has not seen yet. Counting that time as idle would move the clock
@@ -68,11 +68,11 @@ public final class SourceClock {
   /**
    * The watermark to announce now, or {@link Long#MIN_VALUE} when this task has seen no record yet.
    *
-   * @param waiting records waiting on the partition as {@link InputState#waiting} says: only 0 (caught
-   *     up) lets it be idle
+   * @param unprocessed records of the partition not processed yet, as {@link
+   *     InputState#unprocessed} says: only 0 lets it be idle
    */
-  public long watermark(long nowWallMs, long waiting) {
-    boolean idle = look(nowWallMs, waiting);
+  public long watermark(long nowWallMs, long unprocessed) {
+    boolean idle = look(nowWallMs, unprocessed);
     if (maxEventMs == NONE) {
       return NONE;
     }
@@ -83,8 +83,8 @@ public final class SourceClock {
    * For a task that has seen no record since it started: how long it has been idle and caught up, or
    * -1 when it is not (or when it has a clock).
    */
-  public long idleFor(long nowWallMs, long waiting) {
-    boolean idle = look(nowWallMs, waiting);
+  public long idleFor(long nowWallMs, long unprocessed) {
+    boolean idle = look(nowWallMs, unprocessed);
     return maxEventMs == NONE && idle ? nowWallMs - startedWallMs : -1;
   }
 
@@ -101,16 +101,16 @@ public final class SourceClock {
   }
 
   /** Takes one look at the partition; true when it has been seen idle for the idle timeout. */
-  private boolean look(long nowWallMs, long waiting) {
+  private boolean look(long nowWallMs, long unprocessed) {
     long gap = nowWallMs - lastLookWallMs;
     if (gap > maxLookGapMs) {
       stallMs = gap;
     }
-    if (waiting != 0 || gap > maxLookGapMs) {
+    if (unprocessed != 0 || gap > maxLookGapMs) {
       seenIdleSinceWallMs = nowWallMs;
     }
     lastLookWallMs = Math.max(lastLookWallMs, nowWallMs);
-    idle = waiting == 0 && nowWallMs - seenIdleSinceWallMs >= idleTimeoutMs;
+    idle = unprocessed == 0 && nowWallMs - seenIdleSinceWallMs >= idleTimeoutMs;
     return idle;
   }
 }

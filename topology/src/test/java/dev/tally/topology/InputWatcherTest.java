@@ -1,0 +1,81 @@
+package dev.tally.topology;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.tally.localstack.KafkaBroker;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the input stage has not processed, from the brokers' offsets: a partition whose consumer has
+ * fetched everything is not idle while its records wait unprocessed.
+ */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class InputWatcherTest {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void unprocessedIsTheEndLessTheNextOffsetWhileTheAnswerIsFresh() {
+    InputWatcher.Ends ends = new InputWatcher.Ends(new long[] {10, 0}, new long[] {4, 0}, 1_000);
+    assertEquals(6, InputWatcher.unprocessed(ends, 0, -1, 1_500), "nothing processed: from the start");
+    assertEquals(3, InputWatcher.unprocessed(ends, 0, 7, 1_500));
+    assertEquals(0, InputWatcher.unprocessed(ends, 0, 10, 1_500));
+    assertEquals(0, InputWatcher.unprocessed(ends, 1, -1, 1_500), "an empty partition");
+    assertEquals(-1, InputWatcher.unprocessed(ends, 0, 10, 4_001), "a stale answer");
+    assertEquals(-1, InputWatcher.unprocessed(ends, 2, -1, 1_500), "a partition it has not seen");
+    assertEquals(-1, InputWatcher.unprocessed(null, 0, 10, 1_500), "no answer yet");
+  }
+
+  @Test
+  void readsTheEndsAndTheGroupsCommittedOffsetsFromTheBrokers() throws Exception {
+    try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0);
+        Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic("watched", 2, (short) 1))).all().get();
+      try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+          Map.of("bootstrap.servers", kafka.bootstrapServers()), new ByteArraySerializer(),
+          new ByteArraySerializer())) {
+        for (int i = 0; i < 10; i++) {
+          producer.send(new ProducerRecord<>("watched", 0, null, new byte[] {(byte) i}));
+        }
+      }
+      try (InputWatcher watcher = new InputWatcher("watched", "watcher-test",
+          Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers())), 2, false)) {
+        watcher.watch();
+        awaitEquals(10, () -> watcher.unprocessed(0, -1), "no committed offset: from the first record");
+        assertEquals(4, watcher.unprocessed(0, 6));
+        assertEquals(0, watcher.unprocessed(1, -1), "an empty partition has nothing to process");
+
+        admin.alterConsumerGroupOffsets("watcher-test",
+            Map.of(new TopicPartition("watched", 0), new OffsetAndMetadata(7))).all().get();
+        awaitEquals(3, () -> watcher.unprocessed(0, -1), "a task that processed nothing: from the "
+            + "committed offset");
+        assertEquals(0, watcher.unprocessed(0, 10));
+      }
+    }
+  }
+
+  private static void awaitEquals(long expected, LongSupplier actual, String message)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (actual.getAsLong() != expected && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertEquals(expected, actual.getAsLong(), message);
+  }
+}
