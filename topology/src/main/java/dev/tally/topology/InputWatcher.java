@@ -59,6 +59,8 @@ final class InputWatcher implements InputState, AutoCloseable {
   private final Map<String, Consumer<byte[], byte[]>> consumers = new ConcurrentHashMap<>();
   private volatile int partitions;
   private volatile Ends ends;
+  /** The last refresh failed (only the refresher's thread reads and writes it). */
+  private boolean failing;
   private final boolean packed;
   private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(
       runnable -> {
@@ -114,10 +116,19 @@ final class InputWatcher implements InputState, AutoCloseable {
         partitions = now;
       }
       ends = readEnds(now);
+      if (failing) {
+        failing = false;
+        LOG.info("The brokers answer again with the offsets of {}", topic);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
-      LOG.debug("Cannot read the partitions of {} this time: {}", topic, e.toString());
+      if (!failing) {
+        failing = true;
+        LOG.warn("Cannot ask the brokers for the partitions and offsets of {} (group {}): until they "
+            + "answer, no partition of it counts as idle, and windows close with traffic only: {}",
+            topic, groupId, e.toString());
+      }
     }
   }
 
