@@ -117,11 +117,11 @@ public final class TallyConfig extends AbstractConfig {
       .define(WATERMARK_INTERVAL_MS, Type.LONG, 200L, Range.atLeast(1), Importance.LOW,
           "Input partitions announce their clock downstream at most this often (and at once when it "
               + "closes a window).", WINDOWS, 5, ConfigDef.Width.SHORT, "Watermark interval")
-      .define(INPUT_PACKING, Type.BOOLEAN, false, Importance.LOW,
-          "Experimental, off until proven under failure: hand the events topic's records to the "
-              + "input stage in packs, one per partition and poll of up to 64 KiB, so that Kafka "
-              + "Streams' work per record is paid once per pack.", KAFKA, 3, ConfigDef.Width.SHORT,
-          "Input packing")
+      .define(INPUT_PACKING, Type.BOOLEAN, true, Importance.LOW,
+          "Hand the events topic's records to the input stage in packs, one per partition and poll "
+              + "of up to 64 KiB, so that Kafka Streams' work per record is paid once per pack; "
+              + "false: one Kafka Streams record per input record.", KAFKA, 3,
+          ConfigDef.Width.SHORT, "Input packing")
       .define(ADMIN_PORT, Type.INT, -1, Range.between(-1, 65_535), Importance.MEDIUM,
           "Port of the admin HTTP server (/health, /ready, /metrics, /threads, /tasks); 0 picks a "
               + "free one, -1 turns it off.", ADMIN, 1, ConfigDef.Width.SHORT, "Admin port")

@@ -116,7 +116,7 @@ class TallyIntegrationTest {
     Map<SeriesWindow, List<MinuteCount>> finals;
     List<ConsumerRecord<byte[], byte[]>> deadLetters;
     // packed: a partition's records wait in Kafka Streams' queue by the hundred, its lag already 0
-    try (TallyApp app = TallyApp.start(packedConfig(names))) {
+    try (TallyApp app = TallyApp.start(config(names))) {
       finals = readFinals(names.results(), backlog.expected.windows().keySet(), Duration.ofSeconds(90));
       deadLetters = readDeadLetters(names.deadLetters(), 0, Duration.ofSeconds(10));
     }
@@ -222,7 +222,7 @@ class TallyIntegrationTest {
     Map<SeriesWindow, List<MinuteCount>> finals;
     List<ConsumerRecord<byte[], byte[]>> deadLetters;
     // packed: every dead letter must still point to its own record's offset
-    try (TallyApp app = TallyApp.start(packedConfig(names))) {
+    try (TallyApp app = TallyApp.start(config(names))) {
       finals = readFinals(names.results(), expected.windows().keySet(), Duration.ofSeconds(40));
       deadLetters = readDeadLetters(names.deadLetters(), expectedLetters.size(), Duration.ofSeconds(10));
     }
@@ -248,7 +248,7 @@ class TallyIntegrationTest {
     Expected expected = new Expected();
     List<Received> received = new ArrayList<>();
     long windowStart;
-    try (TallyApp app = TallyApp.start(config(names));
+    try (TallyApp app = TallyApp.start(unpackedConfig(names));
         KafkaConsumer<MinuteKey, MinuteCount> results = consumer(names.results(),
             ResultSerdes.minuteKey().deserializer(), ResultSerdes.minuteCount().deserializer());
         KafkaProducer<byte[], byte[]> producer = producer()) {
@@ -422,10 +422,10 @@ class TallyIntegrationTest {
     return new TallyConfig(configValues(names));
   }
 
-  /** With the events topic's records handed to the input stage in packs (tally.input.packing). */
-  private static TallyConfig packedConfig(Names names) {
+  /** With the events topic's records handed to the input stage one by one (tally.input.packing). */
+  private static TallyConfig unpackedConfig(Names names) {
     Map<String, Object> values = configValues(names);
-    values.put(TallyConfig.INPUT_PACKING, "true");
+    values.put(TallyConfig.INPUT_PACKING, "false");
     return new TallyConfig(values);
   }
 

@@ -5,21 +5,22 @@ package dev.tally.topology.window;
  *
  * <p>While records flow, it is the highest event time seen, so a replay of old data keeps its own
  * time. Once the partition has had no record for {@code idleTimeoutMs} of wall-clock time and the
- * input stage has processed all of it ({@link InputState#unprocessed}), it keeps advancing with the wall clock from the last record's event
- * time, so that the last open window still closes when traffic stops.
+ * input stage has processed all of it ({@link InputState#unprocessed}), it keeps advancing with the
+ * wall clock from the last record's event time, so that the last open window still closes when
+ * traffic stops.
  *
  * <p>Idle means seen idle: every look at the partition ({@link #watermark} and {@link #idleFor}, on
- * each wall-clock punctuation) for {@code idleTimeoutMs} found nothing of it unprocessed, with no gap longer than
- * {@code maxLookGapMs} between two looks. A stream thread that was blocked (a long commit, a rebalance,
- * a blocking offset fetch, a GC pause) did not fetch meanwhile: the lag it last saw is stale, and
- * records may have piled up that it has not seen yet. Counting that time as idle would move the clock
- * on by the length of the stall and make those records late; after a gap, the idle time starts
- * again.
+ * each wall-clock punctuation) for {@code idleTimeoutMs} found nothing of it unprocessed, with no
+ * gap longer than {@code maxLookGapMs} between two looks. A stream thread that was blocked (a long
+ * commit, a rebalance, a blocking offset fetch, a GC pause) saw nothing meanwhile, and records may
+ * have piled up unseen; counting that time as idle would move the clock on by the length of the
+ * stall and make those records late. After a gap, the idle time starts again.
  *
- * <p>It lives in memory only: the input stage keeps no state, so that growing the events topic (which
- * changes its number of tasks) never meets a changelog of the old size. A task that has had no
- * record since it started knows no clock; it only says how long it has been idle
- * ({@link #idleFor}), and the next stage, which remembers the partition's last watermark, moves it on.
+ * <p>It lives in memory only: the input stage keeps no state, so that growing the events topic
+ * (which changes its number of tasks) never meets a changelog of the old size. A task that has had
+ * no record since it started knows no clock; it only says how long it has been idle
+ * ({@link #idleFor}), and the next stage, which remembers the partition's last watermark, moves it
+ * on.
  */
 public final class SourceClock {
 
@@ -30,7 +31,7 @@ public final class SourceClock {
   private final long startedWallMs;
   private long maxEventMs = NONE;
   private long lastRecordWallMs;
-  /** Since when every look found the partition caught up, without a gap between looks. */
+  /** Since when every look found nothing unprocessed, without a gap between looks. */
   private long seenIdleSinceWallMs;
   private long lastLookWallMs;
   /** The last gap between looks that counted as a stall, until {@link #takeStall()} took it. */
@@ -80,7 +81,7 @@ public final class SourceClock {
   }
 
   /**
-   * For a task that has seen no record since it started: how long it has been idle and caught up, or
+   * For a task that has seen no record since it started: how long it has been idle, or
    * -1 when it is not (or when it has a clock).
    */
   public long idleFor(long nowWallMs, long unprocessed) {
