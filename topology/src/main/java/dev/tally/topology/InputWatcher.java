@@ -141,13 +141,14 @@ final class InputWatcher implements InputState, AutoCloseable {
       latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
       earliest.put(new TopicPartition(topic, p), OffsetSpec.earliest());
     }
+    // the three requests go out together: the answer is as fresh as the slowest of them
     ListOffsetsOptions readCommitted = new ListOffsetsOptions(IsolationLevel.READ_COMMITTED);
-    Map<TopicPartition, ListOffsetsResultInfo> ends = admin.listOffsets(latest, readCommitted).all()
-        .get(5, TimeUnit.SECONDS);
-    Map<TopicPartition, ListOffsetsResultInfo> firsts = admin.listOffsets(earliest, readCommitted)
-        .all().get(5, TimeUnit.SECONDS);
-    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
-        .partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
+    var endsAsked = admin.listOffsets(latest, readCommitted).all();
+    var firstsAsked = admin.listOffsets(earliest, readCommitted).all();
+    var committedAsked = admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata();
+    Map<TopicPartition, ListOffsetsResultInfo> ends = endsAsked.get(5, TimeUnit.SECONDS);
+    Map<TopicPartition, ListOffsetsResultInfo> firsts = firstsAsked.get(5, TimeUnit.SECONDS);
+    Map<TopicPartition, OffsetAndMetadata> committed = committedAsked.get(5, TimeUnit.SECONDS);
     long[] end = new long[count];
     long[] start = new long[count];
     for (int p = 0; p < count; p++) {
