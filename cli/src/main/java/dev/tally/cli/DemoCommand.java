@@ -13,10 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -100,7 +98,8 @@ final class DemoCommand implements Callable<Integer> {
         + "', dead-letter topic '" + settings.getString(TallyConfig.DEAD_LETTER_TOPIC) + "'");
 
     DemoSinks sinks = DemoSinks.start(stack, settings.getString(TallyConfig.RESULTS_TOPIC), info);
-    Set<String> expected = noSample ? Set.of() : sendSample(settings, bootstrap, info);
+    Map<String, SampleTraffic.Counts> expected = noSample ? Map.of()
+        : sendSample(settings, bootstrap, info);
     info.println("# send your own events, e.g.:");
     info.println("#   echo 'event_type=rails-5xx,product=live value=me' | ./tally produce -b " + bootstrap);
     info.println("# each minute is printed once it is final (end + "
@@ -108,10 +107,18 @@ final class DemoCommand implements Callable<Integer> {
     info.println("# analysts: ./tally query series --redis 127.0.0.1:" + stack.redis().port()
         + " --password <tally-analyst's, from connectors/redis-sink/acl/users.acl>");
 
-    boolean done = noSample || printer.await(expected, Duration.ofSeconds(120));
+    boolean done = noSample || printer.await(expected.keySet(), Duration.ofSeconds(120));
     if (!done) {
-      info.println("# not every sample minute was final within 120 s");
+      List<String> missing = expected.keySet().stream()
+          .filter(window -> printer.printed(window) == null).toList();
+      info.println("# not every sample minute was final within 120 s; missing " + missing.size()
+          + " of " + expected.size() + " (product|event_type|window start): "
+          + String.join(", ", missing.subList(0, Math.min(10, missing.size())))
+          + (missing.size() > 10 ? ", ..." : ""));
     } else if (!noSample) {
+      done = checkSample(expected, printer, info);
+    }
+    if (done && !noSample) {
       done = sinks.readBack("live", "rails-5xx", SampleTraffic.WORKED_EXAMPLE_MINUTE_MS, info,
           Duration.ofSeconds(60));
     }
@@ -123,8 +130,33 @@ final class DemoCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Sends the worked example as line protocol, then synthetic Avro events; returns their windows. */
-  private Set<String> sendSample(TallyConfig settings, String bootstrap, PrintStream info) {
+  /** Whether every sample minute's final result counts exactly what was sent; says which did not. */
+  private static boolean checkSample(Map<String, SampleTraffic.Counts> expected,
+      ResultPrinter printer, PrintStream info) {
+    int wrong = 0;
+    for (Map.Entry<String, SampleTraffic.Counts> window : expected.entrySet()) {
+      SampleTraffic.Counts printed = printer.printed(window.getKey());
+      if (!window.getValue().equals(printed)) {
+        wrong++;
+        info.println("# WRONG: " + window.getKey() + " was sent " + window.getValue()
+            + " but its final result says " + printed);
+      }
+    }
+    if (wrong == 0) {
+      info.println("# every sample minute (" + expected.size()
+          + " windows of a series) counts exactly what was sent");
+      return true;
+    }
+    info.println("# " + wrong + " of " + expected.size() + " sample minutes were miscounted (see the "
+        + "dead-letter topic and the log for late events)");
+    return false;
+  }
+
+  /**
+   * Sends the worked example as line protocol, then synthetic Avro events; returns what each window
+   * of each series must count.
+   */
+  private Map<String, SampleTraffic.Counts> sendSample(TallyConfig settings, String bootstrap, PrintStream info) {
     long windowMs = settings.getLong(TallyConfig.WINDOW_SIZE_MS);
     String topic = settings.getString(TallyConfig.EVENTS_TOPIC);
     EventDecoder decoder = new EventDecoder();
@@ -149,6 +181,6 @@ final class DemoCommand implements Callable<Integer> {
     }
     info.println("# sent the worked example (5 line-protocol records) and " + (all.size() - 5)
         + " synthetic events over " + minutes + " minutes of event time");
-    return new LinkedHashSet<>(SampleTraffic.windows(all, windowMs));
+    return SampleTraffic.expected(all, windowMs);
   }
 }

@@ -25,7 +25,8 @@ final class ResultPrinter implements AutoCloseable {
   private final KafkaConsumer<MinuteKey, MinuteCount> consumer;
   private final String topic;
   private final PrintStream out;
-  private final Set<String> printed = ConcurrentHashMap.newKeySet();
+  /** The final results printed, by "product|event_type|window start". */
+  private final Map<String, SampleTraffic.Counts> printed = new ConcurrentHashMap<>();
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -58,8 +59,9 @@ final class ResultPrinter implements AutoCloseable {
           if (result != null && result.getIsFinal()) {
             InfluxLines.of(result).forEach(out::println);
             out.flush();
-            printed.add(SampleTraffic.key(result.getProduct(), result.getEventType(),
-                result.getWindowStart().toEpochMilli()));
+            printed.put(SampleTraffic.key(result.getProduct(), result.getEventType(),
+                result.getWindowStart().toEpochMilli()),
+                new SampleTraffic.Counts(result.getCount(), result.getUniqueUsers()));
           }
         }
       }
@@ -73,13 +75,18 @@ final class ResultPrinter implements AutoCloseable {
   /** Waits until a final result of every window in {@code windows} has been printed. */
   boolean await(Set<String> windows, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!printed.containsAll(windows)) {
+    while (!printed.keySet().containsAll(windows)) {
       if (System.nanoTime() > deadline || !thread.isAlive()) {
         return false;
       }
       Thread.sleep(100);
     }
     return true;
+  }
+
+  /** The final result printed for a window ("product|event_type|window start"), or null. */
+  SampleTraffic.Counts printed(String window) {
+    return printed.get(window);
   }
 
   @Override

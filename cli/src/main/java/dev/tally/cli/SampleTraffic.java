@@ -2,8 +2,11 @@ package dev.tally.cli;
 
 import dev.tally.decode.UserEvent;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
@@ -46,14 +49,30 @@ final class SampleTraffic {
     return events;
   }
 
-  /** "product|event_type|window start" of every window these events fall in. */
-  static Set<String> windows(List<UserEvent> events, long windowMs) {
-    Set<String> windows = new LinkedHashSet<>();
-    for (UserEvent event : events) {
-      windows.add(key(event.product(), event.eventType(),
-          Math.floorDiv(event.timestampMs(), windowMs) * windowMs));
+  /** Events and distinct users of one window of one series. */
+  record Counts(long count, long uniqueUsers) {
+    @Override
+    public String toString() {
+      return count + " events from " + uniqueUsers + " users";
     }
-    return windows;
+  }
+
+  /**
+   * What these events make of each window they fall in, by "product|event_type|window start": the
+   * final results Tally must give for them.
+   */
+  static Map<String, Counts> expected(List<UserEvent> events, long windowMs) {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    Map<String, Set<String>> users = new HashMap<>();
+    for (UserEvent event : events) {
+      String key = key(event.product(), event.eventType(),
+          Math.floorDiv(event.timestampMs(), windowMs) * windowMs);
+      counts.merge(key, 1L, Long::sum);
+      users.computeIfAbsent(key, any -> new HashSet<>()).add(event.username());
+    }
+    Map<String, Counts> expected = new LinkedHashMap<>();
+    counts.forEach((key, count) -> expected.put(key, new Counts(count, users.get(key).size())));
+    return expected;
   }
 
   static String key(String product, String eventType, long windowStartMs) {

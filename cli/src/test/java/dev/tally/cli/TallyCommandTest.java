@@ -174,6 +174,8 @@ class TallyCommandTest {
       System.setErr(originalErr);
     }
     String info = err.toString(StandardCharsets.UTF_8);
+    // sent at once to partitions that had no data: none of it late, every minute exact
+    assertTrue(info.contains("counts exactly what was sent"), "the sample minutes: " + info);
     assertTrue(info.contains("2016-11-07T08:32:00Z  2016-11-07T08:33:00Z      2             1  true"),
         "the mirror's row of live/rails-5xx: " + info);
     assertTrue(info.contains("\"values\":[[1478507520000000000,2]]")

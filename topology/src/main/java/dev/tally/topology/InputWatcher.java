@@ -191,6 +191,12 @@ final class InputWatcher implements InputState, AutoCloseable {
     return unprocessed(ends, partition, nextOffset, System.currentTimeMillis());
   }
 
+  @Override
+  public long unprocessedAsOf(long nowMs) {
+    Ends answer = ends;
+    return answer == null ? Long.MIN_VALUE : answer.askedAtMs();
+  }
+
   static long unprocessed(Ends ends, int partition, long nextOffset, long nowMs) {
     if (ends == null || nowMs - ends.askedAtMs() > ENDS_FRESH_MS || partition >= ends.end().length) {
       return -1;

@@ -15,7 +15,7 @@ public final class InternalSerdes {
   private static final byte EVENTS = 'B';
   private static final byte PARTIAL = 'P';
   private static final byte WATERMARK = 'W';
-  private static final int WATERMARK_SIZE = 1 + Integer.BYTES * 2 + Long.BYTES * 2 + 1;
+  private static final int WATERMARK_SIZE = 1 + Integer.BYTES * 2 + Long.BYTES * 2 + 1 + Long.BYTES;
   private static final int BATCH_HEADER_SIZE = 1 + Integer.BYTES * 3;
 
   private InternalSerdes() {
@@ -110,12 +110,14 @@ public final class InternalSerdes {
   private static byte[] watermark(Watermark watermark) {
     return ByteBuffer.allocate(WATERMARK_SIZE).put(WATERMARK).putInt(watermark.source())
         .putInt(watermark.sources()).putLong(watermark.timestampMs()).putLong(watermark.idleForMs())
-        .put(watermark.caughtUp() ? (byte) 1 : (byte) 0).array();
+        .put(watermark.caughtUp() ? (byte) 1 : (byte) 0).putLong(watermark.idleAsOfMs()).array();
   }
 
   private static Watermark readWatermark(ByteBuffer buffer) {
-    // a watermark of an earlier version, without the caught-up byte, says nothing of its input
+    // a watermark of an earlier version, without the caught-up byte, says nothing of its input; one
+    // without the idle-as-of time confirms no idleness
     return new Watermark(buffer.getInt(), buffer.getInt(), buffer.getLong(), buffer.getLong(),
-        buffer.hasRemaining() && buffer.get() == 1);
+        buffer.hasRemaining() && buffer.get() == 1,
+        buffer.remaining() >= Long.BYTES ? buffer.getLong() : Long.MIN_VALUE);
   }
 }

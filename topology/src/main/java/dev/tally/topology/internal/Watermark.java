@@ -8,7 +8,10 @@ package dev.tally.topology.internal;
  * <p>An input partition that has had no record since its task started (a restart, or a partition
  * that never had data) does not know its clock; once it is idle and caught up it sends
  * {@link #idle idle watermarks} instead, saying for how long, and the downstream partition moves that
- * partition's last known watermark on by as much (or leaves a partition that never had data out).
+ * partition's last known watermark on by as much. A partition that never had data promises no time of
+ * its own: its idle watermark says as of when it was known to have nothing to process, and the
+ * downstream partition lets it hold nobody back only as far as the other partitions had got by then
+ * ({@code LowWatermark}).
  *
  * <p>A watermark also says whether its sender had caught up with its own input when it sent it
  * (nothing known to wait): when every upstream partition has, a stage commits what it has just
@@ -20,9 +23,12 @@ package dev.tally.topology.internal;
  * @param timestampMs the promised event time; {@link Long#MIN_VALUE} in an idle watermark
  * @param idleForMs in an idle watermark, how long the partition has been idle with no clock; else -1
  * @param caughtUp whether the sender had nothing known to wait on its input (always, when idle)
+ * @param idleAsOfMs in an idle watermark, the wall-clock time as of which the partition had nothing
+ *     left to process: when the brokers were asked for the answer that said so ({@link Long#MIN_VALUE}
+ *     when not known); else {@link Long#MIN_VALUE}
  */
-public record Watermark(int source, int sources, long timestampMs, long idleForMs, boolean caughtUp)
-    implements ByUser, BySeries {
+public record Watermark(int source, int sources, long timestampMs, long idleForMs, boolean caughtUp,
+    long idleAsOfMs) implements ByUser, BySeries {
 
   /**
    * The record key of watermarks and {@link EventBatch}es. Not null, since Kafka Streams' repartition
@@ -37,12 +43,15 @@ public record Watermark(int source, int sources, long timestampMs, long idleForM
 
   /** A watermark at an event time. */
   public static Watermark at(int source, int sources, long timestampMs, boolean caughtUp) {
-    return new Watermark(source, sources, timestampMs, -1, caughtUp);
+    return new Watermark(source, sources, timestampMs, -1, caughtUp, Long.MIN_VALUE);
   }
 
-  /** From a partition idle, caught up, and without a clock since its task started {@code idleForMs} ago. */
-  public static Watermark idle(int source, int sources, long idleForMs) {
-    return new Watermark(source, sources, Long.MIN_VALUE, idleForMs, true);
+  /**
+   * From a partition idle, caught up, and without a clock since its task started {@code idleForMs}
+   * ago; it had nothing left to process as of {@code asOfMs} (wall clock).
+   */
+  public static Watermark idle(int source, int sources, long idleForMs, long asOfMs) {
+    return new Watermark(source, sources, Long.MIN_VALUE, idleForMs, true, asOfMs);
   }
 
   public boolean isIdle() {

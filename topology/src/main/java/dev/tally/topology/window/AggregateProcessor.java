@@ -71,7 +71,7 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
     this.deadLetters = new DeadLetters(context, metrics);
     this.tallies = context.getStateStore(TALLIES_STORE);
     this.watermark = new LowWatermark(context.getStateStore(WATERMARKS_STORE),
-        settings.inputPartitions());
+        settings.inputPartitions(), context.currentSystemTimeMs());
     context.schedule(Duration.ofMillis(settings.liveIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
         now -> emitChanged());
   }
@@ -83,7 +83,7 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
         count(batch, event);
       }
     } else if (record.value() instanceof Watermark upstream) {
-      Long before = watermark.advance(upstream);
+      Long before = watermark.advance(upstream, context.currentSystemTimeMs());
       if (before != null) {
         close(before, watermark.current());
       } else if (watermark.caughtUp() != forwardedCaughtUp && watermark.current() != Long.MIN_VALUE) {

@@ -50,6 +50,18 @@ public interface InputState {
     return waiting(partition);
   }
 
+  /**
+   * The wall-clock time as of which {@link #unprocessed} answers: when the brokers were asked for the
+   * end offsets it goes by, or {@link Long#MIN_VALUE} when they have not answered. Ask it before
+   * {@link #unprocessed}: a newer answer found nothing unprocessed only if an older one did not
+   * either, since end offsets only grow.
+   *
+   * @param nowMs the caller's wall clock, the answer of an input state that knows at once
+   */
+  default long unprocessedAsOf(long nowMs) {
+    return nowMs;
+  }
+
   /** The events topic's current partition count, or -1 when not known. */
   int partitions();
 

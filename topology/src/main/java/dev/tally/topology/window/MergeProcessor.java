@@ -78,7 +78,7 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
     this.partials = context.getStateStore(PARTIALS_STORE);
     this.owesCommit = false;
     this.watermark = new LowWatermark(context.getStateStore(WATERMARKS_STORE),
-        settings.aggregationPartitions());
+        settings.aggregationPartitions(), context.currentSystemTimeMs());
     context.schedule(Duration.ofMillis(settings.liveIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
         now -> emitChanged());
   }
@@ -88,7 +88,7 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
     if (record.value() instanceof Partial partial) {
       merge(partial);
     } else if (record.value() instanceof Watermark upstream) {
-      Long before = watermark.advance(upstream);
+      Long before = watermark.advance(upstream, context.currentSystemTimeMs());
       if (before != null) {
         close(before, watermark.current());
       }

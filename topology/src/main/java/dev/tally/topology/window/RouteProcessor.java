@@ -235,6 +235,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     int partition = context.taskId().partition();
     long waiting = input.waiting(partition);
     // idle only once nothing is left to process, which the consumer's lag alone does not say
+    long asOf = input.unprocessedAsOf(now);
     long unprocessed = input.unprocessed(partition, nextOffset);
     boolean wasIdle = clock.idle();
     long idleFor = clock.idleFor(now, unprocessed);
@@ -247,7 +248,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     if (idleFor >= 0) {
       sendBatches(); // none without a clock, but no event may trail a watermark
       context.forward(new Record<>(Watermark.KEY,
-          Watermark.idle(context.taskId().partition(), sources(), idleFor), now));
+          Watermark.idle(context.taskId().partition(), sources(), idleFor, asOf), now));
       commitIfDue(announced, true);
       return;
     }

@@ -104,90 +104,144 @@ class WatermarkRulesTest {
 
   @Test
   void theInputIsCaughtUpWhenEveryPartitionsLatestWatermarkSaysSo() {
-    LowWatermark low = new LowWatermark(store(), 3);
-    low.advance(Watermark.at(0, 3, 1_000, true));
-    low.advance(Watermark.idle(1, 3, 500)); // idle: caught up by definition
+    LowWatermark low = new LowWatermark(store(), 3, 0);
+    low.advance(Watermark.at(0, 3, 1_000, true), 0);
+    low.advance(Watermark.idle(1, 3, 500, 0), 0); // idle: caught up by definition
     assertFalse(low.caughtUp(), "partition 2 has not spoken");
-    low.advance(Watermark.at(2, 3, 3_000, false));
+    low.advance(Watermark.at(2, 3, 3_000, false), 0);
     assertFalse(low.caughtUp());
-    assertNull(low.advance(Watermark.at(2, 3, 3_000, true)), "the same time: no advance");
+    assertNull(low.advance(Watermark.at(2, 3, 3_000, true), 0), "the same time: no advance");
     assertTrue(low.caughtUp());
-    low.advance(Watermark.at(0, 3, 9_000, false)); // the latest watermark counts, not the best
+    low.advance(Watermark.at(0, 3, 9_000, false), 0); // the latest watermark counts, not the best
     assertFalse(low.caughtUp());
-    LowWatermark grown = new LowWatermark(store(), 1);
-    grown.advance(Watermark.at(0, 1, 1_000, true));
+    LowWatermark grown = new LowWatermark(store(), 1, 0);
+    grown.advance(Watermark.at(0, 1, 1_000, true), 0);
     assertTrue(grown.caughtUp());
-    grown.advance(Watermark.at(0, 2, 1_000, true)); // the topic grew: partition 1 has not spoken
+    grown.advance(Watermark.at(0, 2, 1_000, true), 0); // the topic grew: partition 1 has not spoken
     assertFalse(grown.caughtUp());
   }
 
   @Test
   void theLowWatermarkIsTheSlowestPartitionOnceAllHaveSpoken() {
-    LowWatermark low = new LowWatermark(store(), 3);
-    assertNull(low.advance(Watermark.at(0, 3, 1_000)));
-    assertNull(low.advance(Watermark.at(1, 3, 5_000)));
+    LowWatermark low = new LowWatermark(store(), 3, 0);
+    assertNull(low.advance(Watermark.at(0, 3, 1_000), 0));
+    assertNull(low.advance(Watermark.at(1, 3, 5_000), 0));
     assertEquals(UNKNOWN, low.current());
-    assertEquals(UNKNOWN, low.advance(Watermark.at(2, 3, 3_000)));
+    assertEquals(UNKNOWN, low.advance(Watermark.at(2, 3, 3_000), 0));
     assertEquals(1_000, low.current());
-    assertEquals(1_000, low.advance(Watermark.at(0, 3, 9_000)));
+    assertEquals(1_000, low.advance(Watermark.at(0, 3, 9_000), 0));
     assertEquals(3_000, low.current());
-    assertNull(low.advance(Watermark.at(1, 3, 4_000)), "a watermark never goes back");
+    assertNull(low.advance(Watermark.at(1, 3, 4_000), 0), "a watermark never goes back");
     assertEquals(3_000, low.current());
   }
 
   @Test
-  void partitionsThatNeverHadDataHoldNobodyBackUntilTheyGetSome() {
-    LowWatermark low = new LowWatermark(store(), 2);
-    assertNull(low.advance(Watermark.idle(0, 2, 5_000)));
-    assertNull(low.advance(Watermark.idle(1, 2, 5_000)), "no data anywhere: nothing closes");
-    low.advance(Watermark.at(1, 2, 8_000));
+  void partitionsThatNeverHadDataHoldBackOnlyAsFarAsTheOthersHadGotWhenTheyLastSpoke() {
+    LowWatermark low = new LowWatermark(store(), 2, 0);
+    assertNull(low.advance(Watermark.idle(0, 2, 5_000, 100), 100));
+    assertNull(low.advance(Watermark.idle(1, 2, 5_000, 100), 100), "no data anywhere: nothing closes");
+    low.advance(Watermark.at(1, 2, 8_000), 1_000);
+    assertEquals(UNKNOWN, low.current(), "partition 0 spoke before partition 1's records came");
+    low.advance(Watermark.idle(0, 2, 5_900, 900), 1_100);
+    assertEquals(UNKNOWN, low.current(), "asked of the brokers before they came");
+    assertEquals(UNKNOWN, low.advance(Watermark.idle(0, 2, 6_200, 1_000), 1_200));
+    assertEquals(8_000, low.current(), "nothing to process after partition 1's 8 s came");
+    low.advance(Watermark.at(1, 2, 9_000), 1_300);
     assertEquals(8_000, low.current());
-    low.advance(Watermark.at(0, 2, 6_000)); // partition 0 got its first record: it counts again
-    low.advance(Watermark.at(1, 2, 9_000));
-    assertEquals(8_000, low.current(), "never goes back");
-    low.advance(Watermark.at(1, 2, 20_000));
-    assertEquals(8_000, low.current());
-    low.advance(Watermark.at(0, 2, 12_000));
+    low.advance(Watermark.idle(0, 2, 6_600, 1_300), 1_400);
+    assertEquals(9_000, low.current());
+    low.advance(Watermark.at(0, 2, 6_000), 1_500); // partition 0 got its first record: it counts
+    low.advance(Watermark.at(1, 2, 20_000), 1_600);
+    assertEquals(9_000, low.current(), "never goes back");
+    low.advance(Watermark.at(0, 2, 12_000), 1_700);
     assertEquals(12_000, low.current());
   }
 
   @Test
+  void aBurstOnIdlePartitionsClosesNothingBeforeEachOfThemHasSeenIt() {
+    // a backlog of three minutes sent at 10 s (wall clock) to three partitions that never had data;
+    // partition 2's task happens to process its records first
+    LowWatermark low = new LowWatermark(store(), 3, 0);
+    for (int source = 0; source < 3; source++) {
+      low.advance(Watermark.idle(source, 3, 9_000, 9_500), 9_600);
+    }
+    low.advance(Watermark.at(2, 3, 180_000), 10_100);
+    low.advance(Watermark.idle(0, 3, 9_700, 9_500), 10_200); // stale answers: said again
+    low.advance(Watermark.idle(1, 3, 9_700, 9_500), 10_200);
+    assertEquals(UNKNOWN, low.current(), "partition 2's records closed windows of the others'");
+    // the brokers' next answer shows the others' records: they get clocks
+    low.advance(Watermark.at(0, 3, 60_000), 10_700);
+    low.advance(Watermark.at(1, 3, 30_000), 10_800);
+    assertEquals(30_000, low.current());
+  }
+
+  @Test
+  void afterARestartAPartitionWithoutDataHoldsBackUntilItSpeaksAgain() {
+    KeyValueStore<Integer, Long> store = store();
+    LowWatermark first = new LowWatermark(store, 2, 0);
+    first.advance(Watermark.idle(0, 2, 5_000, 1_000), 1_000);
+    first.advance(Watermark.at(1, 2, 8_000), 1_100);
+    first.advance(Watermark.idle(0, 2, 5_200, 1_200), 1_200);
+    assertEquals(8_000, first.current());
+    LowWatermark restarted = new LowWatermark(store, 2, 50_000);
+    restarted.advance(Watermark.at(1, 2, 9_000), 50_100);
+    restarted.advance(Watermark.idle(0, 2, 5_000, 1_300), 50_200); // from before the restart
+    assertEquals(8_000, restarted.current());
+    restarted.advance(Watermark.idle(0, 2, 5_000, 50_150), 50_300);
+    assertEquals(9_000, restarted.current());
+  }
+
+  @Test
+  void theHistoryKeepsTheLastValueBeforeItsHorizon() {
+    LowWatermark.History history = new LowWatermark.History();
+    assertEquals(UNKNOWN, history.at(0));
+    history.add(1_000, 5);
+    history.add(2_000, 6);
+    history.add(2_000 + LowWatermark.HISTORY_MS + 500, 7);
+    assertEquals(UNKNOWN, history.at(999), "not kept");
+    assertEquals(6, history.at(2_000 + LowWatermark.HISTORY_MS), "the last one before the horizon");
+    assertEquals(7, history.at(Long.MAX_VALUE));
+    history.add(0, 8); // a wall clock set back
+    assertEquals(8, history.at(Long.MAX_VALUE));
+  }
+
+  @Test
   void aRestartedIdlePartitionMovesOnFromItsLastWatermark() {
-    LowWatermark low = new LowWatermark(store(), 2);
-    low.advance(Watermark.at(0, 2, 10_000));
-    low.advance(Watermark.at(1, 2, 50_000));
+    LowWatermark low = new LowWatermark(store(), 2, 0);
+    low.advance(Watermark.at(0, 2, 10_000), 0);
+    low.advance(Watermark.at(1, 2, 50_000), 0);
     assertEquals(10_000, low.current());
     // partition 0's task restarted and has had no record since: idle for 3 s, then 7 s
-    low.advance(Watermark.idle(0, 2, 3_000));
+    low.advance(Watermark.idle(0, 2, 3_000, 0), 0);
     assertEquals(13_000, low.current());
-    low.advance(Watermark.idle(0, 2, 7_000));
+    low.advance(Watermark.idle(0, 2, 7_000, 0), 0);
     assertEquals(17_000, low.current());
-    assertNull(low.advance(Watermark.idle(0, 2, 6_000)), "never goes back");
-    low.advance(Watermark.at(0, 2, 30_000)); // a record again
+    assertNull(low.advance(Watermark.idle(0, 2, 6_000, 0), 0), "never goes back");
+    low.advance(Watermark.at(0, 2, 30_000), 0); // a record again
     assertEquals(30_000, low.current());
   }
 
   @Test
   void aGrownTopicAddsPartitionsToWaitFor() {
-    LowWatermark low = new LowWatermark(store(), 1);
-    low.advance(Watermark.at(0, 1, 5_000));
+    LowWatermark low = new LowWatermark(store(), 1, 0);
+    low.advance(Watermark.at(0, 1, 5_000), 0);
     assertEquals(5_000, low.current());
-    assertNull(low.advance(Watermark.at(0, 2, 9_000)), "partition 1 has not spoken yet");
-    low.advance(Watermark.at(1, 2, 7_000));
+    assertNull(low.advance(Watermark.at(0, 2, 9_000), 0), "partition 1 has not spoken yet");
+    low.advance(Watermark.at(1, 2, 7_000), 0);
     assertEquals(7_000, low.current());
   }
 
   @Test
   void theLowWatermarkSurvivesARestart() {
     KeyValueStore<Integer, Long> store = store();
-    LowWatermark first = new LowWatermark(store, 2);
-    first.advance(Watermark.at(0, 2, 5_000));
-    first.advance(Watermark.at(1, 2, 6_000));
-    LowWatermark restarted = new LowWatermark(store, 2);
+    LowWatermark first = new LowWatermark(store, 2, 0);
+    first.advance(Watermark.at(0, 2, 5_000), 0);
+    first.advance(Watermark.at(1, 2, 6_000), 0);
+    LowWatermark restarted = new LowWatermark(store, 2, 0);
     assertEquals(5_000, restarted.current());
-    restarted.advance(Watermark.idle(0, 2, 4_000));
+    restarted.advance(Watermark.idle(0, 2, 4_000, 0), 0);
     assertEquals(6_000, restarted.current(), "the last event time of partition 0 survived too");
-    restarted.advance(Watermark.at(1, 2, 8_000));
+    restarted.advance(Watermark.at(1, 2, 8_000), 0);
     assertEquals(8_000, restarted.current());
   }
 
