@@ -128,6 +128,11 @@ public final class KafkaBroker implements AutoCloseable {
     // A client that died mid-transaction holds read_committed readers back until its transaction times
     // out; the default looks for such transactions only every 10 s.
     props.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
+    // A transaction's first write to a partition waits until the previous transaction's markers are
+    // written. The default lets the broker wait only 100 ms before it answers CONCURRENT_TRANSACTIONS,
+    // and the producer's own retries back off exponentially: commits then took up to a second on a
+    // loaded machine, and a fail-over's survivor did little but commit.
+    props.put("add.partitions.to.txn.retry.backoff.max.ms", "2000");
     // The default takes 128 MB of heap for compacting topics that stay small here.
     props.put("log.cleaner.dedupe.buffer.size", Integer.toString(2 * 1024 * 1024));
     // Time-based retention judges records by their timestamps: the demo's 2016 events, a backfill

@@ -68,7 +68,7 @@ public record Scenario(long seed, Duration streamDuration, int eventsPerSecond, 
   /** The short scenario of the test suite: one instance kill and one Redis outage on a small stream. */
   public static Scenario quick(long seed) {
     // the late events need windows final before the stream ends: the first come out after the kill's
-    // fail-over (12 to 18 s on this 2-core machine with three brokers, two instances and the sinks)
+    // fail-over (9 to 14 s on this 2-core machine with three brokers, two instances and the sinks)
     // and end + grace; at 60 s a slow day left too little of the stream for them
     Duration stream = Duration.ofSeconds(75);
     Duration outage = Duration.ofSeconds(30);

@@ -78,6 +78,7 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
 
   @Override
   public void process(Record<byte[], ByUser> record) {
+    CommitPacer.current().working();
     if (record.value() instanceof EventBatch batch) {
       for (EventBatch.Cursor event = batch.cursor(); event.next(); ) {
         count(batch, event);
@@ -144,6 +145,7 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
   }
 
   private void emitChanged() {
+    CommitPacer.current().working();
     boolean emitted = false;
     for (AggregateStore.Tally tally : changed) {
       if (tally.liveQueued) {

@@ -219,6 +219,7 @@ public final class AggregateStore extends OwnStore<Bytes, byte[]> {
   /** Writes one batch record per changed tally (more when its new users exceed a record's size). */
   @Override
   public void flushCache() {
+    CommitPacer.current().flushing();
     for (Tally tally : dirty) {
       if (!tally.dirty) {
         continue; // closed since it changed

@@ -59,6 +59,7 @@ public final class CommitHook extends OwnStore<Object, Object> {
 
   @Override
   public void flushCache() {
+    CommitPacer.current().flushing();
     if (action == null) {
       return;
     }

@@ -22,6 +22,8 @@ import org.apache.kafka.streams.processor.api.ProcessingContext;
  *       commits after its last record, not three commit intervals.
  * </ul>
  * While catching up on a backlog (windows closing many times a second) it is left to the interval.
+ * Either way, a commit is asked for only as often as {@link CommitPacer} grants: never so often
+ * that commits take more than half of a stream thread's time.
  * The aggregating and merging stages' live updates of open windows follow the same rule, so that a
  * live stream's open minute is as fresh whatever the interval: the interval only sets how much of a
  * backlog one transaction holds.
@@ -39,6 +41,7 @@ final class LiveCommit {
    * {@code watermarkMs} is live, or its input had {@code caughtUp}.
    */
   static boolean due(ProcessingContext context, long watermarkMs, boolean caughtUp) {
-    return caughtUp || watermarkMs >= context.currentSystemTimeMs() - LIVE_LAG_MS;
+    return (caughtUp || watermarkMs >= context.currentSystemTimeMs() - LIVE_LAG_MS)
+        && CommitPacer.current().mayCommit();
   }
 }

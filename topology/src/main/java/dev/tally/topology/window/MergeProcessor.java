@@ -85,6 +85,7 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
 
   @Override
   public void process(Record<byte[], BySeries> record) {
+    CommitPacer.current().working();
     if (record.value() instanceof Partial partial) {
       merge(partial);
     } else if (record.value() instanceof Watermark upstream) {
@@ -151,6 +152,7 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
   }
 
   private void emitChanged() {
+    CommitPacer.current().working();
     boolean emitted = !changed.isEmpty();
     for (Iterator<Bytes> it = changed.iterator(); it.hasNext(); ) {
       Bytes windowSeries = it.next();

@@ -132,6 +132,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
 
   @Override
   public void process(Record<byte[], byte[]> record) {
+    CommitPacer.current().working();
     RecordMetadata source = context.recordMetadata().orElseThrow();
     commitHook.lastRecord(source.topic(), source.partition(), source.offset(), record.timestamp());
     this.source = source;
@@ -232,6 +233,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   }
 
   private void punctuate(long now) {
+    CommitPacer.current().working();
     int partition = context.taskId().partition();
     long waiting = input.waiting(partition);
     // idle only once nothing is left to process, which the consumer's lag alone does not say

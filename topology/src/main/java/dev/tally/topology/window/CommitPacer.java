@@ -1,0 +1,69 @@
+package dev.tally.topology.window;
+
+import java.util.function.LongSupplier;
+
+/**
+ * Paces the commits that the stages ask for at once ({@link LiveCommit}), per stream thread: one is
+ * granted only after at least as much time for processing since the last commit ended as that commit
+ * took, so that commits take at most half of a stream thread's time.
+ *
+ * <p>Kafka Streams commits every task of a thread together, and a commit that a task asks for
+ * ({@code ProcessingContext#commit}) happens at the end of the thread's next processing step. It also
+ * halves the records a task processes per step after each commit, and polls for new records only
+ * once a step processes none (or after half of {@code max.poll.interval.ms}). So when commits are slow
+ * (a loaded machine, transactions waiting for the previous one's markers) and a stage asks for one on
+ * every step, the thread takes one record per task between back-to-back commits and polls nothing
+ * new: in a fault run, the survivor of a fail-over committed twice a second for 8 s while its input
+ * tasks, which had processed what they had, fetched nothing. A commit that is not granted is not
+ * lost: the stage asks again at its next window, and {@code commit.interval.ms} commits everything
+ * anyway.
+ *
+ * <p>It learns when a commit starts from Tally's stores' {@code flushCache} (called in every commit
+ * of a task that has something to commit, before the transaction is flushed), and when it ends from
+ * the next record or punctuation a processor of the thread handles ({@link #working}). Wall-clock
+ * time, not the stream time Kafka Streams caches per step, which stands still during a commit.
+ */
+final class CommitPacer {
+
+  private static final ThreadLocal<CommitPacer> THREAD =
+      ThreadLocal.withInitial(() -> new CommitPacer(System::currentTimeMillis));
+
+  private final LongSupplier clock;
+  private boolean committing;
+  private long commitStartedMs;
+  private long lastCommitEndedMs = Long.MIN_VALUE / 2;
+  private long lastCommitMs;
+
+  /** @param clock the wall clock, in milliseconds */
+  CommitPacer(LongSupplier clock) {
+    this.clock = clock;
+  }
+
+  /** The pacer of the calling stream thread. */
+  static CommitPacer current() {
+    return THREAD.get();
+  }
+
+  /** A store of a task of this thread is being flushed: a commit is under way. */
+  void flushing() {
+    if (!committing) {
+      committing = true;
+      commitStartedMs = clock.getAsLong();
+    }
+  }
+
+  /** A processor of this thread handles a record or a punctuation: any commit has ended. */
+  void working() {
+    if (committing) {
+      committing = false;
+      lastCommitEndedMs = clock.getAsLong();
+      lastCommitMs = lastCommitEndedMs - commitStartedMs;
+    }
+  }
+
+  /** Whether a stage may ask for a commit now. */
+  boolean mayCommit() {
+    working();
+    return clock.getAsLong() - lastCommitEndedMs >= lastCommitMs;
+  }
+}
