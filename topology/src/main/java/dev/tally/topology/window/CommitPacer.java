@@ -1,11 +1,11 @@
 package dev.tally.topology.window;
 
+import java.util.ArrayDeque;
 import java.util.function.LongSupplier;
 
 /**
  * Paces the commits that the stages ask for at once ({@link LiveCommit}), per stream thread: one is
- * granted only after at least as much time for processing since the last commit ended as that commit
- * took, so that commits take at most half of a stream thread's time.
+ * granted only while commits took less than half of the thread's last {@value #WINDOW_MS} ms.
  *
  * <p>Kafka Streams commits every task of a thread together, and a commit that a task asks for
  * ({@code ProcessingContext#commit}) happens at the end of the thread's next processing step. It also
@@ -13,10 +13,11 @@ import java.util.function.LongSupplier;
  * once a step processes none (or after half of {@code max.poll.interval.ms}). So when commits are slow
  * (a loaded machine, transactions waiting for the previous one's markers) and a stage asks for one on
  * every step, the thread takes one record per task between back-to-back commits and polls nothing
- * new: in a fault run, the survivor of a fail-over committed twice a second for 8 s while its input
- * tasks, which had processed what they had, fetched nothing. A commit that is not granted is not
- * lost: the stage asks again at its next window, and {@code commit.interval.ms} commits everything
- * anyway.
+ * new: in a fault run, the survivor of a fail-over committed about twice a second for 8 s while its
+ * input tasks, which had processed what they had, fetched nothing. Fast commits are granted at once,
+ * so that a final result still goes through the three stages' commits one right after the other. A
+ * commit that is not granted is not lost: the stage asks again at its next window, and
+ * {@code commit.interval.ms} commits everything anyway.
  *
  * <p>It learns when a commit starts from Tally's stores' {@code flushCache} (called in every commit
  * of a task that has something to commit, before the transaction is flushed), and when it ends from
@@ -28,11 +29,14 @@ final class CommitPacer {
   private static final ThreadLocal<CommitPacer> THREAD =
       ThreadLocal.withInitial(() -> new CommitPacer(System::currentTimeMillis));
 
+  /** How far back the time spent in commits is counted. */
+  static final long WINDOW_MS = 1_000;
+
   private final LongSupplier clock;
   private boolean committing;
   private long commitStartedMs;
-  private long lastCommitEndedMs = Long.MIN_VALUE / 2;
-  private long lastCommitMs;
+  /** The commits of the last {@link #WINDOW_MS}: start and end, oldest first. */
+  private final ArrayDeque<long[]> recent = new ArrayDeque<>();
 
   /** @param clock the wall clock, in milliseconds */
   CommitPacer(LongSupplier clock) {
@@ -56,14 +60,21 @@ final class CommitPacer {
   void working() {
     if (committing) {
       committing = false;
-      lastCommitEndedMs = clock.getAsLong();
-      lastCommitMs = lastCommitEndedMs - commitStartedMs;
+      recent.addLast(new long[] {commitStartedMs, clock.getAsLong()});
     }
   }
 
-  /** Whether a stage may ask for a commit now. */
+  /** Whether a stage may ask for a commit now: commits took less than half of the last window. */
   boolean mayCommit() {
     working();
-    return clock.getAsLong() - lastCommitEndedMs >= lastCommitMs;
+    long from = clock.getAsLong() - WINDOW_MS;
+    while (!recent.isEmpty() && recent.peekFirst()[1] <= from) {
+      recent.removeFirst();
+    }
+    long busy = 0;
+    for (long[] commit : recent) {
+      busy += commit[1] - Math.max(commit[0], from);
+    }
+    return 2 * busy < WINDOW_MS;
   }
 }

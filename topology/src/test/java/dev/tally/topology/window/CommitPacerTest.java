@@ -7,11 +7,11 @@ import org.junit.jupiter.api.Test;
 
 class CommitPacerTest {
 
-  private long now = 1_000;
+  private long now = 10_000;
   private final CommitPacer pacer = new CommitPacer(() -> now);
 
   @Test
-  void aCommitIsGrantedOnlyAfterAsMuchProcessingAsTheLastCommitTook() {
+  void afterSlowCommitsACommitWaitsUntilTheyTookLessThanHalfOfTheLastSecond() {
     assertTrue(pacer.mayCommit(), "no commit yet");
     // a commit: two tasks' stores flushed, then 800 ms in the producer and the coordinator
     pacer.flushing();
@@ -21,23 +21,25 @@ class CommitPacerTest {
     pacer.working(); // the next record: the commit took 800 ms
     now += 10;
     assertFalse(pacer.mayCommit(), "back to back with a slow commit");
-    now += 789;
-    assertFalse(pacer.mayCommit());
+    now += 490;
+    assertFalse(pacer.mayCommit(), "half of the last second in that commit");
     now += 1;
-    assertTrue(pacer.mayCommit(), "800 ms of processing since it ended");
+    assertTrue(pacer.mayCommit(), "499 ms of it");
   }
 
   @Test
-  void fastCommitsAreGrantedAtOnce() {
-    pacer.flushing();
-    now += 3;
-    pacer.working();
-    now += 3;
-    assertTrue(pacer.mayCommit());
-    pacer.flushing(); // the end of a commit is also seen by the next ask
-    now += 2;
-    assertFalse(pacer.mayCommit(), "a 2 ms commit that ended just now");
-    now += 2;
-    assertTrue(pacer.mayCommit());
+  void fastCommitsFollowOneAnotherAtOnce() {
+    for (int stage = 0; stage < 3; stage++) { // a final result's way through the three stages
+      pacer.flushing();
+      now += 40;
+      pacer.working();
+      assertTrue(pacer.mayCommit(), "stage " + stage);
+    }
+    for (int more = 0; more < 10; more++) { // but not commits all the time
+      pacer.flushing();
+      now += 40;
+      pacer.working();
+    }
+    assertFalse(pacer.mayCommit());
   }
 }
