@@ -60,7 +60,9 @@ final class CommitPacer {
   void working() {
     if (committing) {
       committing = false;
-      recent.addLast(new long[] {commitStartedMs, clock.getAsLong()});
+      long now = clock.getAsLong();
+      recent.addLast(new long[] {commitStartedMs, now});
+      forgetBefore(now - WINDOW_MS);
     }
   }
 
@@ -68,13 +70,17 @@ final class CommitPacer {
   boolean mayCommit() {
     working();
     long from = clock.getAsLong() - WINDOW_MS;
-    while (!recent.isEmpty() && recent.peekFirst()[1] <= from) {
-      recent.removeFirst();
-    }
+    forgetBefore(from);
     long busy = 0;
     for (long[] commit : recent) {
       busy += commit[1] - Math.max(commit[0], from);
     }
     return 2 * busy < WINDOW_MS;
+  }
+
+  private void forgetBefore(long fromMs) {
+    while (!recent.isEmpty() && recent.peekFirst()[1] <= fromMs) {
+      recent.removeFirst();
+    }
   }
 }
