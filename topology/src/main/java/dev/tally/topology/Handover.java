@@ -170,7 +170,8 @@ public final class Handover implements AutoCloseable {
         }
       }
       readUpTo(consumer, shuffle, ends, record -> {
-        if (record.value() instanceof Watermark watermark && !watermark.isIdle()) {
+        if (record.value() instanceof Watermark watermark
+            && watermark.timestampMs() != Long.MIN_VALUE) {
           times.merge(watermark.source(), watermark.timestampMs(), Math::max);
         } else if (record.value() instanceof EventBatch batch && batch.count() > 0) {
           // counted by an instance not yet restarted with the boundary

@@ -1,6 +1,7 @@
 package dev.tally.topology;
 
 import dev.tally.topology.window.InputState;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
@@ -38,15 +40,24 @@ import org.slf4j.LoggerFactory;
  * records, not one refresh later.
  *
  * <p>Unprocessed records come from the brokers themselves: each partition's end offset (read
- * committed) and the group's committed offset, or the partition's first offset where it has none.
- * Consumer lag alone cannot tell them: records that the consumer handed to Kafka Streams but that
- * its task has not processed count as fetched, and so do those of a partition that is not being
- * fetched at all.
+ * committed, the last stable offset) against the later of the offset after the last record the input
+ * stage processed and the group's committed offset (the partition's first offset where it has none).
+ * The committed offset is what accounts for transaction markers and aborted records, which take
+ * offsets but are never processed: Kafka Streams commits its consumer's position past them once it
+ * has processed every record it fetched. Consumer lag alone cannot tell: records that the consumer
+ * handed to Kafka Streams but that its task has not processed count as fetched, and so do those of
+ * a partition that is not being fetched at all.
+ *
+ * <p>Kafka Streams commits a partition only once its task has processed a record of it, so a
+ * partition that has had nothing but aborted transactions since its task started keeps a committed
+ * offset below its end for ever. Where the input stage has not moved on a partition between two
+ * answers while its end lies further, a read_committed consumer of this class's own (no group) reads
+ * the gap: the stretch that holds no record a task could process counts as processed.
  */
 final class InputWatcher implements InputState, AutoCloseable {
 
   private static final long REFRESH_EVERY_MS = 1_000;
-  /** End offsets older than this are not trusted: no partition is idle on them. */
+  /** End offsets older than this are not trusted: no partition is drained on them. */
   private static final long ENDS_FRESH_MS = 3 * REFRESH_EVERY_MS;
   /** Kafka Streams names a stream thread's main consumer after the thread, with this suffix. */
   private static final String CONSUMER_SUFFIX = "-consumer";
@@ -55,6 +66,14 @@ final class InputWatcher implements InputState, AutoCloseable {
   private final String topic;
   private final String groupId;
   private final Admin admin;
+  /** Reads the gaps that stay (only the refresher's thread uses it). */
+  private final Consumer<byte[], byte[]> probe;
+  /** Per partition, the offset after the last record an input task here said it processed. */
+  private final Map<Integer, Long> reported = new ConcurrentHashMap<>();
+  /** Per partition, offsets [from, to) known to hold no record a task could process. */
+  private final Map<Integer, long[]> invisible = new ConcurrentHashMap<>();
+  /** Per partition, where the input stage stood at the last answer (only the refresher's thread). */
+  private final Map<Integer, Long> lastProcessed = new HashMap<>();
   /** Main consumers by client id. */
   private final Map<String, Consumer<byte[], byte[]>> consumers = new ConcurrentHashMap<>();
   private volatile int partitions;
@@ -74,14 +93,18 @@ final class InputWatcher implements InputState, AutoCloseable {
    * @param groupId the application's consumer group (its {@code application.id})
    * @param admin asks the brokers for the topic's partition count and offsets; closed by
    *     {@link #close()}
+   * @param probe a read_committed consumer with no group, to read gaps that stay; closed by
+   *     {@link #close()}
    * @param partitions the partition count found at start-up
    * @param packed whether the main consumers hand the events topic's records over in packs
    *     ({@link PackingConsumer})
    */
-  InputWatcher(String topic, String groupId, Admin admin, int partitions, boolean packed) {
+  InputWatcher(String topic, String groupId, Admin admin, Consumer<byte[], byte[]> probe,
+      int partitions, boolean packed) {
     this.topic = topic;
     this.groupId = groupId;
     this.admin = admin;
+    this.probe = probe;
     this.partitions = partitions;
     this.packed = packed;
   }
@@ -115,7 +138,13 @@ final class InputWatcher implements InputState, AutoCloseable {
         LOG.info("Topic {} has {} partitions now (was {})", topic, now, partitions);
         partitions = now;
       }
-      ends = readEnds(now);
+      Ends answer = readEnds(now);
+      try {
+        probeGaps(answer);
+      } catch (RuntimeException e) {
+        LOG.debug("Cannot read the gaps of {} that stayed: {}", topic, e.toString());
+      }
+      ends = answer;
       if (failing) {
         failing = false;
         LOG.info("The brokers answer again with the offsets of {}", topic);
@@ -126,7 +155,7 @@ final class InputWatcher implements InputState, AutoCloseable {
       if (!failing) {
         failing = true;
         LOG.warn("Cannot ask the brokers for the partitions and offsets of {} (group {}): until they "
-            + "answer, no partition of it counts as idle, and windows close with traffic only: {}",
+            + "answer, no partition of it counts as drained, and windows close with traffic only: {}",
             topic, groupId, e.toString());
       }
     }
@@ -161,6 +190,61 @@ final class InputWatcher implements InputState, AutoCloseable {
   }
 
   /**
+   * Reads the gaps between processed and end where the input stage has not moved since the last
+   * answer: a stretch with no record a task could process (transaction markers, aborted records)
+   * counts as processed. A gap with records stops the read at its first one.
+   */
+  private void probeGaps(Ends answer) {
+    Map<TopicPartition, long[]> stuck = new HashMap<>();
+    for (int p = 0; p < answer.end().length; p++) {
+      long processed = Math.max(reported.getOrDefault(p, -1L), answer.start()[p]);
+      Long previous = lastProcessed.put(p, processed);
+      long from = from(answer, p, processed);
+      if (from < answer.end()[p] && previous != null && previous == processed) {
+        stuck.put(new TopicPartition(topic, p), new long[] {from, answer.end()[p]});
+      }
+    }
+    if (stuck.isEmpty()) {
+      return;
+    }
+    probe.assign(stuck.keySet());
+    stuck.forEach((partition, gap) -> probe.seek(partition, gap[0]));
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+    while (!stuck.isEmpty() && System.nanoTime() < deadline) {
+      for (ConsumerRecord<byte[], byte[]> record : probe.poll(Duration.ofMillis(100))) {
+        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+        long[] gap = stuck.get(partition);
+        if (gap != null && record.offset() < gap[1]) {
+          stuck.remove(partition); // a record to process: the gap is real
+          probe.pause(List.of(partition));
+        }
+      }
+      for (var each : List.copyOf(stuck.entrySet())) {
+        int partition = each.getKey().partition();
+        long from = each.getValue()[0];
+        long position = probe.position(each.getKey(), Duration.ofSeconds(1));
+        if (position > from) {
+          // nothing to process from `from` on: joins a known stretch that ends there
+          long[] known = invisible.get(partition);
+          long start = known != null && known[0] <= from && from <= known[1] ? known[0] : from;
+          invisible.put(partition, new long[] {start, position});
+        }
+        if (position >= each.getValue()[1]) {
+          stuck.remove(each.getKey());
+        }
+      }
+    }
+    probe.assign(List.of());
+  }
+
+  /** Where the input stage stands on {@code partition}: the later of processed and committed. */
+  private long from(Ends answer, int partition, long nextOffset) {
+    long from = Math.max(nextOffset, answer.start()[partition]);
+    long[] skip = invisible.get(partition);
+    return skip != null && skip[0] <= from && from < skip[1] ? skip[1] : from;
+  }
+
+  /**
    * {@inheritDoc}
    *
    * <p>Only a stream thread that has {@code partition} assigned knows; any other caller gets -1.
@@ -188,7 +272,15 @@ final class InputWatcher implements InputState, AutoCloseable {
    */
   @Override
   public long unprocessed(int partition, long nextOffset) {
-    return unprocessed(ends, partition, nextOffset, System.currentTimeMillis());
+    if (nextOffset >= 0) {
+      reported.merge(partition, nextOffset, Math::max);
+    }
+    Ends answer = ends;
+    if (answer == null || partition >= answer.end().length) {
+      return -1;
+    }
+    return unprocessed(answer, partition, from(answer, partition, nextOffset),
+        System.currentTimeMillis());
   }
 
   @Override
@@ -201,8 +293,25 @@ final class InputWatcher implements InputState, AutoCloseable {
     if (ends == null || nowMs - ends.askedAtMs() > ENDS_FRESH_MS || partition >= ends.end().length) {
       return -1;
     }
-    long from = nextOffset >= 0 ? nextOffset : ends.start()[partition];
+    // the group's committed offset counts too: Kafka Streams commits the consumer's position once a
+    // partition's fetched records are all processed, which steps over transaction markers and
+    // aborted records; the offset after the last record processed never does
+    long from = Math.max(nextOffset, ends.start()[partition]);
     return Math.max(0, ends.end()[partition] - from);
+  }
+
+  /**
+   * The end offset (read committed) of a partition of the events topic, as the brokers said it within
+   * the last few seconds, or null when not known (another topic, or no fresh answer).
+   */
+  Long endOffset(TopicPartition partition) {
+    Ends answer = ends;
+    if (!partition.topic().equals(topic) || answer == null
+        || System.currentTimeMillis() - answer.askedAtMs() > ENDS_FRESH_MS
+        || partition.partition() >= answer.end().length) {
+      return null;
+    }
+    return answer.end()[partition.partition()];
   }
 
   @Override
@@ -225,6 +334,12 @@ final class InputWatcher implements InputState, AutoCloseable {
   @Override
   public void close() {
     refresher.shutdownNow();
+    try {
+      refresher.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    probe.close();
     admin.close();
   }
 }

@@ -1,6 +1,7 @@
 package dev.tally.topology;
 
 import dev.tally.topology.admin.AdminServer;
+import dev.tally.topology.window.ClockBoard;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -14,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -61,10 +64,12 @@ public final class TallyApp implements AutoCloseable {
     TopologySettings settings = config.topologySettings(inputPartitions);
     InputWatcher input = new InputWatcher(settings.eventsTopic(),
         config.getString(StreamsConfig.APPLICATION_ID_CONFIG),
-        Admin.create(adminProperties(streamsProperties)), inputPartitions,
+        Admin.create(adminProperties(streamsProperties)), probeConsumer(streamsProperties),
+        inputPartitions,
         config.getBoolean(TallyConfig.INPUT_PACKING));
     StreamsBuilder builder = new StreamsBuilder();
-    TallyTopology.build(builder, settings, input);
+    ClockBoard board = new ClockBoard();
+    TallyTopology.build(builder, settings, input, board);
     Topology topology = builder.build(streamsProperties);
     LOG.debug("Topology:\n{}", topology.describe());
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties, input.clientSupplier());
@@ -80,7 +85,8 @@ public final class TallyApp implements AutoCloseable {
     int adminPort = config.getInt(TallyConfig.ADMIN_PORT);
     if (adminPort >= 0) {
       try {
-        admin = AdminServer.start(streams, config.getString(TallyConfig.ADMIN_HOST), adminPort);
+        admin = AdminServer.start(streams, config.getString(TallyConfig.ADMIN_HOST), adminPort,
+            board, input::endOffset);
       } catch (IOException e) {
         streams.close();
         throw new UncheckedIOException("cannot start the admin server on port " + adminPort, e);
@@ -127,6 +133,27 @@ public final class TallyApp implements AutoCloseable {
     System.exit(runUntilStopped(new TallyConfig(values)));
   }
 
+  /**
+   * The consumer that reads gaps in the events topic's partitions for {@link InputWatcher}:
+   * read_committed, no group, the brokers and security of the application's own clients.
+   */
+  private static KafkaConsumer<byte[], byte[]> probeConsumer(Properties streamsProperties) {
+    Map<String, Object> consumer = new java.util.HashMap<>();
+    Set<String> known = ConsumerConfig.configNames();
+    streamsProperties.forEach((key, value) -> {
+      if (known.contains(key.toString()) && !key.toString().startsWith("group.")
+          && !key.toString().equals(ConsumerConfig.CLIENT_ID_CONFIG)) {
+        consumer.put(key.toString(), value);
+      }
+    });
+    consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    consumer.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+    consumer.put(ConsumerConfig.CLIENT_ID_CONFIG,
+        streamsProperties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "-input-probe");
+    return new KafkaConsumer<>(consumer, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
   /** The admin client's share of the configuration: brokers, security, timeouts. */
   private static Map<String, Object> adminProperties(Properties streamsProperties) {
     Map<String, Object> admin = new java.util.HashMap<>();
@@ -139,7 +166,7 @@ public final class TallyApp implements AutoCloseable {
     return admin;
   }
 
-  /** The topology for these settings, judging idle input partitions by time alone. */
+  /** The topology for these settings, taking every input partition as drained (no brokers to ask). */
   public static Topology topology(TopologySettings settings) {
     StreamsBuilder builder = new StreamsBuilder();
     TallyTopology.build(builder, settings);

@@ -108,8 +108,9 @@ public final class TallyConfig extends AbstractConfig {
           "How long after its end a window still counts out-of-order events; later events go to "
               + "the dead-letter topic as late.", WINDOWS, 2, ConfigDef.Width.SHORT, "Grace")
       .define(IDLE_TIMEOUT_MS, Type.LONG, 5_000L, Range.atLeast(1), Importance.MEDIUM,
-          "After this much wall-clock time without records, an input partition's clock advances "
-              + "with the wall clock from its last event time, so its last window still closes.",
+          "Once every input partition has been quiet (nothing left to process, no records) for "
+              + "this long, the clocks follow the wall clock, so the last window closes with no "
+              + "more traffic.",
           WINDOWS, 3, ConfigDef.Width.SHORT, "Idle timeout")
       .define(LIVE_INTERVAL_MS, Type.LONG, 1_000L, Range.atLeast(1), Importance.MEDIUM,
           "Live updates of an open window are emitted at most this often.", WINDOWS, 4,

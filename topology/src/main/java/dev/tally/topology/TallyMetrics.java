@@ -8,6 +8,7 @@ import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.Avg;
 import org.apache.kafka.common.metrics.stats.CumulativeSum;
 import org.apache.kafka.common.metrics.stats.Max;
+import org.apache.kafka.common.metrics.stats.Value;
 import org.apache.kafka.streams.processor.api.ProcessingContext;
 
 /**
@@ -24,7 +25,13 @@ import org.apache.kafka.streams.processor.api.ProcessingContext;
  *   <li>{@code generation-skipped-total} (tag {@code side}: {@code before}, {@code after}): events of
  *       windows another application generation owns ({@code tally.generation.from}/{@code until});
  *   <li>{@code generation-results-withheld-total}: results of such windows not emitted (counted before
- *       the boundary was set: their events are lost to both generations, see the README).
+ *       the boundary was set: their events are lost to both generations, see the README);
+ *   <li>input tasks: {@code input-event-time-ms}, the highest event time processed;
+ *       {@code input-drained}, 1 when nothing of the partition is left to process, else 0;
+ *       {@code input-quiet-ms}, how long it has been quiet (-1: not quiet);
+ *   <li>aggregating tasks: {@code low-watermark-ms}, the lowest clock over the input partitions;
+ *       {@code held-back-by-partition}, the input partition whose clock alone keeps windows open
+ *       that the others' would close (-1: none); {@code held-back-ms}, for how long.
  * </ul>
  */
 public final class TallyMetrics {
@@ -36,6 +43,12 @@ public final class TallyMetrics {
   public static final String FINAL_DELAY = "final-emit-delay-ms";
   public static final String GENERATION_SKIPPED = "generation-skipped-total";
   public static final String RESULTS_WITHHELD = "generation-results-withheld-total";
+  public static final String INPUT_EVENT_TIME = "input-event-time-ms";
+  public static final String INPUT_DRAINED = "input-drained";
+  public static final String INPUT_QUIET = "input-quiet-ms";
+  public static final String LOW_WATERMARK = "low-watermark-ms";
+  public static final String HELD_BACK_BY = "held-back-by-partition";
+  public static final String HELD_BACK_MS = "held-back-ms";
 
   private final ProcessingContext context;
   private final Map<String, Sensor> sensors = new HashMap<>();
@@ -55,6 +68,22 @@ public final class TallyMetrics {
   /** The average and maximum of {@code name} ({@code name-avg}, {@code name-max}). */
   public Sensor averageAndMax(String name) {
     return sensor(name, name, null, null, true);
+  }
+
+  /** A gauge: {@code name} is the last value recorded. */
+  public Sensor gauge(String name) {
+    Sensor sensor = sensors.get(name);
+    if (sensor != null) {
+      return sensor;
+    }
+    Map<String, String> tags = new LinkedHashMap<>();
+    tags.put("thread-id", Thread.currentThread().getName());
+    tags.put("task-id", context.taskId().toString());
+    sensor = context.metrics().addSensor("tally." + context.taskId() + "." + name,
+        Sensor.RecordingLevel.INFO);
+    sensor.add(new MetricName(name, GROUP, "Tally: " + name.replace('-', ' '), tags), new Value());
+    sensors.put(name, sensor);
+    return sensor;
   }
 
   private Sensor sensor(String id, String name, String tagKey, String tagValue, boolean avgMax) {

@@ -8,6 +8,7 @@ import dev.tally.topology.internal.Routed;
 import dev.tally.topology.internal.WatermarkBroadcast;
 import dev.tally.topology.window.AggregateProcessor;
 import dev.tally.topology.window.AggregateStore;
+import dev.tally.topology.window.ClockBoard;
 import dev.tally.topology.window.CommitHook;
 import dev.tally.topology.window.InputState;
 import dev.tally.topology.window.MergeProcessor;
@@ -47,17 +48,27 @@ public final class TallyTopology {
   private TallyTopology() {
   }
 
-  /** Adds Tally's topology to {@code builder}, judging idle input partitions by time alone, with the configured partition count. */
+  /**
+   * Adds Tally's topology to {@code builder}, taking every input partition as drained (no brokers to
+   * ask), with the configured partition count.
+   */
   public static void build(StreamsBuilder builder, TopologySettings settings) {
-    build(builder, settings, InputState.TIME_ONLY);
+    build(builder, settings, InputState.TIME_ONLY, new ClockBoard());
+  }
+
+  /** Adds Tally's topology to {@code builder}; the clocks are reported nowhere. */
+  public static void build(StreamsBuilder builder, TopologySettings settings, InputState input) {
+    build(builder, settings, input, new ClockBoard());
   }
 
   /**
    * Adds Tally's topology to {@code builder}.
    *
    * @param input what this instance knows of the events topic: records waiting, partition count
+   * @param board where the tasks report their clocks, for operators
    */
-  public static void build(StreamsBuilder builder, TopologySettings settings, InputState input) {
+  public static void build(StreamsBuilder builder, TopologySettings settings, InputState input,
+      ClockBoard board) {
     builder.addStateStore(CommitHook.builder(RouteProcessor.COMMIT_HOOK_STORE));
     builder.addStateStore(AggregateStore.builder(AggregateProcessor.TALLIES_STORE));
     builder.addStateStore(clockStore(AggregateProcessor.WATERMARKS_STORE));
@@ -68,7 +79,7 @@ public final class TallyTopology {
         .stream(settings.eventsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
             .withName("events")
             .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp()))
-        .process(() -> new RouteProcessor(settings, input), Named.as("route"),
+        .process(() -> new RouteProcessor(settings, input, board), Named.as("route"),
             RouteProcessor.COMMIT_HOOK_STORE);
 
     KStream<byte[], Routed> aggregated = withoutDeadLetters(routed, "route", settings)
@@ -77,7 +88,7 @@ public final class TallyTopology {
             .withName("by-user")
             .withNumberOfPartitions(settings.aggregationPartitions())
             .withStreamPartitioner(new WatermarkBroadcast<>()))
-        .process(() -> new AggregateProcessor(settings), Named.as("aggregate"),
+        .process(() -> new AggregateProcessor(settings, board), Named.as("aggregate"),
             AggregateProcessor.TALLIES_STORE, AggregateProcessor.WATERMARKS_STORE);
 
     withoutDeadLetters(aggregated, "aggregate", settings)

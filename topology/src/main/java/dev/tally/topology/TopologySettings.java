@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param resultsTopic the output topic: live updates and final per-minute results
  * @param deadLetterTopic where bad input and late events go, with the reason in headers
  * @param windows window size and grace
- * @param idleTimeoutMs wall-clock time after which an input partition without records counts as idle
+ * @param idleTimeoutMs how long every input partition must be quiet (drained, no records) before the
+ *     clocks follow the wall clock
  * @param liveIntervalMs how often live updates of open windows are emitted, at most
  * @param watermarkIntervalMs how often input partitions announce their clock, at most
  * @param inputPartitions partitions of the events topic (more are learnt at runtime if it grows)

@@ -11,10 +11,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,14 +33,17 @@ class InputWatcherTest {
   Path dir;
 
   @Test
-  void unprocessedIsTheEndLessTheNextOffsetWhileTheAnswerIsFresh() {
-    InputWatcher.Ends ends = new InputWatcher.Ends(new long[] {10, 0}, new long[] {4, 0}, 1_000);
+  void unprocessedIsTheEndLessTheLaterOfTheNextAndTheCommittedOffsetWhileTheAnswerIsFresh() {
+    InputWatcher.Ends ends = new InputWatcher.Ends(new long[] {10, 0, 12}, new long[] {4, 0, 12},
+        1_000);
     assertEquals(6, InputWatcher.unprocessed(ends, 0, -1, 1_500), "nothing processed: from the start");
     assertEquals(3, InputWatcher.unprocessed(ends, 0, 7, 1_500));
     assertEquals(0, InputWatcher.unprocessed(ends, 0, 10, 1_500));
     assertEquals(0, InputWatcher.unprocessed(ends, 1, -1, 1_500), "an empty partition");
+    assertEquals(0, InputWatcher.unprocessed(ends, 2, 11, 1_500), "the last record at 10, a "
+        + "transaction marker at 11: the committed offset steps over it");
     assertEquals(-1, InputWatcher.unprocessed(ends, 0, 10, 4_001), "a stale answer");
-    assertEquals(-1, InputWatcher.unprocessed(ends, 2, -1, 1_500), "a partition it has not seen");
+    assertEquals(-1, InputWatcher.unprocessed(ends, 3, -1, 1_500), "a partition it has not seen");
     assertEquals(-1, InputWatcher.unprocessed(null, 0, 10, 1_500), "no answer yet");
   }
 
@@ -46,16 +51,20 @@ class InputWatcherTest {
   void readsTheEndsAndTheGroupsCommittedOffsetsFromTheBrokers() throws Exception {
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0);
         Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic("watched", 2, (short) 1))).all().get();
+      admin.createTopics(List.of(new NewTopic("watched", 4, (short) 1))).all().get();
       try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
           Map.of("bootstrap.servers", kafka.bootstrapServers()), new ByteArraySerializer(),
           new ByteArraySerializer())) {
         for (int i = 0; i < 10; i++) {
           producer.send(new ProducerRecord<>("watched", 0, null, new byte[] {(byte) i}));
         }
+        for (int i = 0; i < 3; i++) {
+          producer.send(new ProducerRecord<>("watched", 3, null, new byte[] {(byte) i}));
+        }
       }
       try (InputWatcher watcher = new InputWatcher("watched", "watcher-test",
-          Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers())), 2, false)) {
+          Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers())),
+          probe(kafka), 4, false)) {
         watcher.watch();
         awaitEquals(10, () -> watcher.unprocessed(0, -1), "no committed offset: from the first record");
         assertEquals(4, watcher.unprocessed(0, 6));
@@ -66,8 +75,57 @@ class InputWatcherTest {
         awaitEquals(3, () -> watcher.unprocessed(0, -1), "a task that processed nothing: from the "
             + "committed offset");
         assertEquals(0, watcher.unprocessed(0, 10));
+
+        // transactions on partition 1: three records committed (offsets 0-2, marker 3), then two
+        // aborted (4-5, marker 6). The end counts the markers and the aborted records, which no
+        // task ever processes: after the last record, only the committed offset reaches the end
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+            "bootstrap.servers", kafka.bootstrapServers(), "transactional.id", "watcher-test-tx"),
+            new ByteArraySerializer(), new ByteArraySerializer())) {
+          producer.initTransactions();
+          producer.beginTransaction();
+          for (int i = 0; i < 3; i++) {
+            producer.send(new ProducerRecord<>("watched", 1, null, new byte[] {(byte) i}));
+          }
+          producer.commitTransaction();
+          producer.beginTransaction();
+          for (int i = 0; i < 2; i++) {
+            producer.send(new ProducerRecord<>("watched", 1, null, new byte[] {(byte) i}));
+          }
+          producer.flush();
+          producer.abortTransaction();
+        }
+        awaitEquals(4, () -> watcher.unprocessed(1, 3), "the last record processed was at 2");
+        admin.alterConsumerGroupOffsets("watcher-test",
+            Map.of(new TopicPartition("watched", 1), new OffsetAndMetadata(7))).all().get();
+        awaitEquals(0, () -> watcher.unprocessed(1, 3), "Kafka Streams committed its consumer's "
+            + "position, past the markers");
+        assertEquals(Long.valueOf(7), watcher.endOffset(new TopicPartition("watched", 1)));
+
+        // partition 2: nothing but an aborted transaction. No task processes a record of it, so
+        // Kafka Streams never commits it: the gap that stays is read, and holds nothing to process
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+            "bootstrap.servers", kafka.bootstrapServers(), "transactional.id", "watcher-test-tx2"),
+            new ByteArraySerializer(), new ByteArraySerializer())) {
+          producer.initTransactions();
+          producer.beginTransaction();
+          for (int i = 0; i < 4; i++) {
+            producer.send(new ProducerRecord<>("watched", 2, null, new byte[] {(byte) i}));
+          }
+          producer.flush();
+          producer.abortTransaction();
+        }
+        awaitEquals(0, () -> watcher.unprocessed(2, -1), "an aborted transaction only");
+        assertEquals(3, watcher.unprocessed(3, -1), "a gap of records stays a gap, read or not");
+        assertEquals(null, watcher.endOffset(new TopicPartition("other", 1)));
       }
     }
+  }
+
+  private static KafkaConsumer<byte[], byte[]> probe(KafkaBroker kafka) {
+    return new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+        "isolation.level", "read_committed", "enable.auto.commit", false),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   private static void awaitEquals(long expected, LongSupplier actual, String message)

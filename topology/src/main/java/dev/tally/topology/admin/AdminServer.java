@@ -22,6 +22,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.TaskMetadata;
 import org.apache.kafka.streams.ThreadMetadata;
+import dev.tally.topology.window.ClockBoard;
+import java.time.Instant;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +39,11 @@ import org.slf4j.LoggerFactory;
  *       {@code tally_stream_threads_alive};
  *   <li>{@code GET /threads}, {@code POST /threads/add}, {@code POST /threads/remove}: the number of
  *       stream threads, changed at runtime;
- *   <li>{@code GET /tasks}: this instance's tasks per thread, with their partitions and lag.
+ *   <li>{@code GET /tasks}: this instance's tasks per thread, with their partitions and lag (the
+ *       events topic's end offsets as the brokers last said them, not Kafka Streams' cached ones);
+ *       the clock of each input partition whose task runs here (event time, drained and since when,
+ *       quiet time); and each aggregating partition's low watermark with the input partition that
+ *       holds it back.
  * </ul>
  */
 public final class AdminServer implements AutoCloseable {
@@ -50,17 +57,33 @@ public final class AdminServer implements AutoCloseable {
   private final KafkaStreams streams;
   private final PrometheusMeterRegistry registry;
   private final KafkaStreamsMetrics binder;
+  private final ClockBoard board;
+  private final Function<TopicPartition, Long> brokerEnds;
 
   private AdminServer(HttpServer server, KafkaStreams streams, PrometheusMeterRegistry registry,
-      KafkaStreamsMetrics binder) {
+      KafkaStreamsMetrics binder, ClockBoard board, Function<TopicPartition, Long> brokerEnds) {
     this.server = server;
     this.streams = streams;
     this.registry = registry;
     this.binder = binder;
+    this.board = board;
+    this.brokerEnds = brokerEnds;
   }
 
-  /** Starts serving {@code streams} on {@code host:port} (port 0: a free one). */
+  /** Starts serving {@code streams} on {@code host:port} (port 0: a free one), without clocks. */
   public static AdminServer start(KafkaStreams streams, String host, int port) throws IOException {
+    return start(streams, host, port, new ClockBoard(), partition -> null);
+  }
+
+  /**
+   * Starts serving {@code streams} on {@code host:port} (port 0: a free one).
+   *
+   * @param board the clocks the tasks report
+   * @param brokerEnds a partition's end offset as the brokers said it lately, or null when not known
+   *     (then Kafka Streams' own figure is shown)
+   */
+  public static AdminServer start(KafkaStreams streams, String host, int port, ClockBoard board,
+      Function<TopicPartition, Long> brokerEnds) throws IOException {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     // new sensors (a task's, once it is assigned) show within one refresh
     KafkaStreamsMetrics binder = new KafkaStreamsMetrics(streams, List.of(),
@@ -78,7 +101,7 @@ public final class AdminServer implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     }));
-    AdminServer admin = new AdminServer(server, streams, registry, binder);
+    AdminServer admin = new AdminServer(server, streams, registry, binder, board, brokerEnds);
     server.createContext("/", admin::handle);
     server.start();
     LOG.info("Admin server on http://{}:{}/ (health, ready, metrics, threads, tasks)", host,
@@ -143,15 +166,23 @@ public final class AdminServer implements AutoCloseable {
       entry.put("standby", describe(thread.standbyTasks()));
       threads.add(entry);
     }
-    return Map.of("state", streams.state().toString(), "threads", threads);
+    Map<String, Object> tasks = new LinkedHashMap<>();
+    tasks.put("state", streams.state().toString());
+    tasks.put("threads", threads);
+    tasks.put("inputClocks", inputClocks());
+    tasks.put("lowWatermarks", lowWatermarks());
+    return tasks;
   }
 
-  private static List<Map<String, Object>> describe(Iterable<TaskMetadata> tasks) {
+  private List<Map<String, Object>> describe(Iterable<TaskMetadata> tasks) {
     List<Map<String, Object>> out = new ArrayList<>();
     for (TaskMetadata task : tasks) {
       Map<String, Object> partitions = new LinkedHashMap<>();
       for (TopicPartition partition : task.topicPartitions()) {
-        Long end = task.endOffsets().get(partition);
+        // Kafka Streams' end offsets are cached from the task's last fetch, and may lie below what it
+        // has committed; the brokers' own answer says more where there is one
+        Long brokerEnd = brokerEnds.apply(partition);
+        Long end = brokerEnd != null ? brokerEnd : task.endOffsets().get(partition);
         Long committed = task.committedOffsets().get(partition);
         Map<String, Object> offsets = new LinkedHashMap<>();
         offsets.put("committed", committed);
@@ -166,6 +197,40 @@ public final class AdminServer implements AutoCloseable {
       out.add(entry);
     }
     return out;
+  }
+
+  private List<Map<String, Object>> inputClocks() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (ClockBoard.InputClock clock : board.inputs()) {
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("partition", clock.partition());
+      entry.put("eventTime", instant(clock.eventTimeMs()));
+      entry.put("drained", clock.drained());
+      entry.put("drainedSince", instant(clock.drainedSinceMs()));
+      entry.put("quietForMs", clock.quietForMs() >= 0 ? clock.quietForMs() : null);
+      entry.put("nextOffset", clock.nextOffset() >= 0 ? clock.nextOffset() : null);
+      entry.put("seenAt", instant(clock.seenAtMs()));
+      out.add(entry);
+    }
+    return out;
+  }
+
+  private List<Map<String, Object>> lowWatermarks() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (ClockBoard.Low low : board.lows()) {
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("partition", low.partition());
+      entry.put("lowWatermark", instant(low.lowWatermarkMs()));
+      entry.put("heldBackBy", low.heldBy() >= 0 ? low.heldBy() : null);
+      entry.put("heldBackSince", instant(low.heldSinceMs()));
+      entry.put("heldBackByClock", instant(low.heldByClockMs()));
+      out.add(entry);
+    }
+    return out;
+  }
+
+  private static String instant(long ms) {
+    return ms == Long.MIN_VALUE ? null : Instant.ofEpochMilli(ms).toString();
   }
 
   private static void json(HttpExchange exchange, int status, Object body) throws IOException {

@@ -109,13 +109,13 @@ public final class InternalSerdes {
 
   private static byte[] watermark(Watermark watermark) {
     return ByteBuffer.allocate(WATERMARK_SIZE).put(WATERMARK).putInt(watermark.source())
-        .putInt(watermark.sources()).putLong(watermark.timestampMs()).putLong(watermark.idleForMs())
-        .put(watermark.caughtUp() ? (byte) 1 : (byte) 0).putLong(watermark.idleAsOfMs()).array();
+        .putInt(watermark.sources()).putLong(watermark.timestampMs()).putLong(watermark.quietForMs())
+        .put(watermark.caughtUp() ? (byte) 1 : (byte) 0).putLong(watermark.drainedAsOfMs()).array();
   }
 
   private static Watermark readWatermark(ByteBuffer buffer) {
     // a watermark of an earlier version, without the caught-up byte, says nothing of its input; one
-    // without the idle-as-of time confirms no idleness
+    // without the drained-as-of time says nothing of draining
     return new Watermark(buffer.getInt(), buffer.getInt(), buffer.getLong(), buffer.getLong(),
         buffer.hasRemaining() && buffer.get() == 1,
         buffer.remaining() >= Long.BYTES ? buffer.getLong() : Long.MIN_VALUE);

@@ -16,11 +16,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Stage 2, one task per by-user partition: counts events and distinct users per (window, series) for
@@ -37,6 +40,10 @@ import org.apache.kafka.streams.processor.api.Record;
  */
 public final class AggregateProcessor implements Processor<byte[], ByUser, byte[], Routed> {
 
+  private static final Logger LOG = LoggerFactory.getLogger(AggregateProcessor.class);
+  /** How long one input partition may hold windows back before a log line names it. */
+  static final long HELD_LOG_MS = 60_000;
+
   /** {@code window | series}: count and distinct users. */
   public static final String TALLIES_STORE = "aggregate-tallies";
   /** The input partitions' watermarks. */
@@ -44,6 +51,14 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
 
   private final TopologySettings settings;
   private final Windows windows;
+  private final ClockBoard board;
+  /** The input partition that alone keeps windows open, or -1, and since when (wall clock). */
+  private int heldBy = -1;
+  private long heldSince;
+  private boolean heldLogged;
+  private Sensor lowGauge;
+  private Sensor heldByGauge;
+  private Sensor heldForGauge;
   /** Tallies changed since the last live update (a flag on each, no hash lookup per event). */
   private final List<AggregateStore.Tally> changed = new ArrayList<>();
   private ProcessorContext<byte[], Routed> context;
@@ -56,9 +71,10 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
   /** What this partition's latest watermark said of its input. */
   private boolean forwardedCaughtUp;
 
-  public AggregateProcessor(TopologySettings settings) {
+  public AggregateProcessor(TopologySettings settings, ClockBoard board) {
     this.settings = settings;
     this.windows = settings.windows();
+    this.board = board;
   }
 
   @Override
@@ -72,8 +88,16 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
     this.tallies = context.getStateStore(TALLIES_STORE);
     this.watermark = new LowWatermark(context.getStateStore(WATERMARKS_STORE),
         settings.inputPartitions(), context.currentSystemTimeMs());
+    this.heldBy = -1;
+    this.heldLogged = false;
+    this.lowGauge = metrics.gauge(TallyMetrics.LOW_WATERMARK);
+    this.heldByGauge = metrics.gauge(TallyMetrics.HELD_BACK_BY);
+    this.heldForGauge = metrics.gauge(TallyMetrics.HELD_BACK_MS);
     context.schedule(Duration.ofMillis(settings.liveIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
-        now -> emitChanged());
+        now -> {
+          emitChanged();
+          report(now);
+        });
   }
 
   @Override
@@ -160,6 +184,54 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
     }
   }
 
+  /**
+   * Which input partition holds windows back, for operators: the one whose clock alone keeps a window
+   * open that the other partitions' clocks would close. One held back for more than
+   * {@value #HELD_LOG_MS} ms is logged once (by aggregating partition 0, since every aggregating
+   * partition sees the same clocks), and again when it lets go.
+   */
+  private void report(long now) {
+    long low = watermark.current();
+    int holder = watermark.holder();
+    if (holder >= 0) {
+      long others = watermark.lowestWithout(holder);
+      if (others == Long.MIN_VALUE || low == Long.MIN_VALUE
+          || windows.firstOpenStart(others) <= windows.firstOpenStart(low)) {
+        holder = -1; // the others would close no more windows
+      }
+    }
+    if (holder != heldBy) {
+      if (heldLogged) {
+        LOG.info("Input partition {} of {} no longer holds windows back (after {} s)", heldBy,
+            settings.eventsTopic(), (now - heldSince) / 1000);
+      }
+      heldBy = holder;
+      heldSince = now;
+      heldLogged = false;
+    }
+    long clock = heldBy >= 0 ? watermark.clockOf(heldBy) : Long.MIN_VALUE;
+    if (heldBy >= 0 && !heldLogged && now - heldSince > HELD_LOG_MS
+        && context.taskId().partition() == 0) {
+      heldLogged = true;
+      LOG.info("Input partition {} of {} has held windows back for {} s: its clock is at {}, the "
+              + "other partitions' at {} or later; windows from {} wait for it (nothing of it left "
+              + "to process and no records for the idle timeout would let them close: see GET /tasks)",
+          heldBy, settings.eventsTopic(), (now - heldSince) / 1000, instant(clock),
+          instant(watermark.lowestWithout(heldBy)), instant(windows.firstOpenStart(low)));
+    }
+    if (low != Long.MIN_VALUE) {
+      lowGauge.record(low, now);
+    }
+    heldByGauge.record(heldBy, now);
+    heldForGauge.record(heldBy >= 0 ? now - heldSince : 0, now);
+    board.low(new ClockBoard.Low(context.taskId().partition(), low, heldBy,
+        heldBy >= 0 ? heldSince : Long.MIN_VALUE, clock));
+  }
+
+  private static Object instant(long ms) {
+    return ms == Long.MIN_VALUE ? "unknown" : Instant.ofEpochMilli(ms);
+  }
+
   private void forwardPartial(Bytes windowSeries, AggregateStore.Tally tally) {
     byte[] series = StoreKeys.seriesOf(windowSeries);
     String[] names = StoreKeys.productAndEventType(series);
@@ -170,6 +242,7 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
 
   @Override
   public void close() {
+    board.removeLow(context.taskId().partition());
     metrics.close();
   }
 }

@@ -7,7 +7,7 @@ package dev.tally.topology.window;
  * caught up (and may commit at once).
  *
  * <p>Unprocessed records: how many records the input stage has not processed yet, against the
- * partition's end as the brokers said it lately. Only a partition with none is idle: a partition
+ * partition's end as the brokers said it lately. Only a partition with none is drained: a partition
  * that is merely slow to be fetched or processed (a busy machine catching up on a backlog, a stream
  * thread whose tasks stopped processing while their consumer had fetched everything) must not let
  * its clock run ahead with the wall clock, or its own unprocessed events would turn late.
@@ -38,9 +38,11 @@ public interface InputState {
   long waiting(int partition);
 
   /**
-   * Records of {@code partition} that the input stage has not processed: the partition's end offset,
-   * as the brokers said it at most a few seconds ago, less {@code nextOffset}; -1 when not known. Only
-   * 0 lets the partition be idle.
+   * Records of {@code partition} that the input stage has not processed: the partition's end offset
+   * (read committed), as the brokers said it at most a few seconds ago, less the later of {@code
+   * nextOffset} and the group's committed offset; -1 when not known. Only 0 lets the partition count
+   * as drained. Transaction markers and aborted records take offsets but are never processed, so
+   * "the last record processed + 1" alone would never reach the end of a transactional topic.
    *
    * @param nextOffset the offset after the last record the input stage processed, or -1 when its task
    *     has processed none since it started (then it starts at the group's committed offset, or at the
@@ -54,7 +56,8 @@ public interface InputState {
    * The wall-clock time as of which {@link #unprocessed} answers: when the brokers were asked for the
    * end offsets it goes by, or {@link Long#MIN_VALUE} when they have not answered. Ask it before
    * {@link #unprocessed}: a newer answer found nothing unprocessed only if an older one did not
-   * either, since end offsets only grow.
+   * either, since end offsets only grow. A partition drained by an answer asked at T has processed
+   * every record that was visible at T.
    *
    * @param nowMs the caller's wall clock, the answer of an input state that knows at once
    */

@@ -7,99 +7,98 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The low watermark of one downstream partition: the minimum over every upstream partition's latest
- * watermark, so that a window closes only after the slowest upstream partition has passed it. This is
- * what keeps a backlog exact: fast partitions cannot make a slow partition's events late.
+ * The low watermark of one downstream partition: the lowest of its upstream partitions' clocks, so
+ * that a window closes only after the slowest upstream partition has passed it. This is what keeps a
+ * backlog exact: fast partitions cannot make a slow partition's events late.
  *
- * <p>It stays unknown until every upstream partition has reported once. An {@link Watermark#isIdle()
- * idle watermark} (a partition idle and caught up since its task started, without a clock) moves that
- * partition's last event-time watermark on by the time it has been idle.
+ * <p>An upstream partition's clock is the highest event time it has processed. From the input stage
+ * it also counts, with its {@link Watermark watermarks}:
+ * <ol>
+ *   <li>a partition <em>drained</em> as of wall-clock time T (it had processed everything the brokers
+ *       held for it at T) is, from then on, at least as far as the highest event time any upstream
+ *       partition had announced here by T: whatever reaches it later became visible after all of
+ *       that, so it is not older (within the grace), unless the producers themselves send out of
+ *       order;
+ *   <li>when every upstream partition is <em>quiet</em> (drained, and without a record for the idle
+ *       timeout), the clocks go on with the wall clock from the highest: the low watermark is the
+ *       highest clock plus the shortest quiet time.
+ * </ol>
+ * The low watermark is the lowest clock over all upstream partitions, and stays unknown until each
+ * of them has a clock (so a topic with no data anywhere closes nothing). A partition that has had no
+ * record since its task started (a restart, a partition that never had data, a new one) counts by
+ * these rules alone; a partition whose instance is gone keeps its last word, and so holds the windows
+ * back until its new task speaks.
  *
- * <p>A partition that never had a watermark has no time of its own to promise. Its idle watermarks
- * say as of when it had nothing left to process ({@link Watermark#idleAsOfMs()}, its instance's wall
- * clock): it then holds the low watermark back only as far as the other partitions had got by then,
- * that is, at the latest watermarks this stage had received from them at that time. Records sent to it
- * later were sent after theirs, so they are not older than that (within the grace), unless the
- * producers themselves send out of order. This is Flink's idle source made safe for a burst: when
- * records arrive on every idle partition at once, say a backlog sent while Tally was quiet, the
- * partition whose task happens to process its records first cannot close windows that the others'
- * records belong to, since those partitions' last word said nothing of the time after their records
- * arrived. Windows wait for their next word instead (about a second: {@code InputWatcher} asks the
- * brokers every second). It assumes that the instances' wall clocks agree (NTP) to well within the
- * time a watermark takes to reach this stage (a transaction commit). A partition whose word never
- * comes (its instance cannot reach the brokers, or is gone) holds the windows back until it comes or
- * the partition gets a record.
+ * <p>The as-of time T comes from the input partition's instance (when it asked the brokers), the time
+ * a watermark came from this instance's wall clock: they must agree (NTP) to well within the time a
+ * watermark takes to reach this stage, a transaction commit.
  *
- * <p>The low watermark never goes back. State lives in a changelogged store (key: upstream
- * partition; {@code -2 - partition}: its last event-time watermark; {@link #LOW}: the low
- * watermark), so it survives fail-over exactly once. What the other partitions had reached when, and
- * the as-of times, live in memory: after a restart, a partition without data holds the windows back
- * until it speaks again.
+ * <p>The low watermark never goes back. The highest event time per upstream partition and the low
+ * watermark live in a changelogged store (key {@code -2 - partition}, and {@link #LOW}), so they
+ * survive fail-over exactly once. What the partitions had reached when, and their latest word, live in
+ * memory: after a restart, a drained partition counts from the next watermark that comes.
  *
  * <p>It also knows whether every upstream partition's latest watermark said its sender had caught up
- * ({@link #caughtUp()}); that is not stored, since it only decides when to commit.
+ * ({@link #caughtUp()}); that only decides when to commit.
  */
 public final class LowWatermark {
 
   /** Store key of the low watermark itself. */
   public static final int LOW = -1;
   private static final long UNKNOWN = Long.MIN_VALUE;
-  /** An upstream partition that has only ever been idle: bounded by the others ({@link #bound}). */
-  private static final long IDLE_ONLY = Long.MAX_VALUE;
-  /** How long the upstream watermarks' past is kept for the as-of times of idle partitions. */
+  /** How long the past of the highest clock is kept for the as-of times of drained partitions. */
   static final long HISTORY_MS = 60_000;
 
   private final KeyValueStore<Integer, Long> store;
-  private long[] upstream;
-  private long[] lastEventTime;
+  /** Per upstream partition: the highest event time it announced. */
+  private long[] eventTime;
+  /** Per upstream partition: the latest as-of time its watermarks said it was drained, or unknown. */
+  private long[] drainedAsOf;
+  /** Per upstream partition: how long its latest watermark said it had been quiet, or -1. */
+  private long[] quietFor;
   private boolean[] caughtUp;
-  /** Per upstream partition without data: as of when it last said it had nothing to process. */
-  private long[] idleAsOf;
-  /** Per upstream partition: its watermarks (or {@link #IDLE_ONLY}) by when they came. */
-  private History[] history;
+  /** The highest event time over all upstream partitions, by when it came. */
+  private final History highest = new History();
   private long low = UNKNOWN;
 
   /**
    * @param store where the watermarks are kept
    * @param expectedSources how many upstream partitions there are at least (more are learnt from the
    *     watermarks themselves when a topic grows)
-   * @param nowMs the wall clock: the stored watermarks count as come now
+   * @param nowMs the wall clock: the stored event times count as come now
    */
   public LowWatermark(KeyValueStore<Integer, Long> store, int expectedSources, long nowMs) {
     this.store = store;
-    this.upstream = new long[0];
-    this.lastEventTime = new long[0];
+    this.eventTime = new long[0];
+    this.drainedAsOf = new long[0];
+    this.quietFor = new long[0];
     this.caughtUp = new boolean[0];
-    this.idleAsOf = new long[0];
-    this.history = new History[0];
     grow(expectedSources);
     try (KeyValueIterator<Integer, Long> all = store.all()) {
       while (all.hasNext()) {
         KeyValue<Integer, Long> entry = all.next();
         if (entry.key == LOW) {
           low = entry.value;
-        } else if (entry.key >= 0) {
-          grow(entry.key + 1);
-          upstream[entry.key] = entry.value;
-        } else {
-          grow(-2 - entry.key + 1);
-          lastEventTime[-2 - entry.key] = entry.value;
+        } else if (isLastEventTimeKey(entry.key)) {
+          int source = -2 - entry.key;
+          grow(source + 1);
+          eventTime[source] = entry.value;
         }
+        // keys >= 0 held an earlier build's per-partition clocks: the event times say more
       }
     }
-    for (int source = 0; source < upstream.length; source++) {
-      if (upstream[source] != UNKNOWN) {
-        history[source].add(nowMs, upstream[source]);
-      }
+    long max = max(eventTime);
+    if (max != UNKNOWN) {
+      highest.add(nowMs, max);
     }
   }
 
-  /** Store key of upstream partition {@code source}'s last event-time watermark. */
+  /** Store key of upstream partition {@code source}'s highest event time. */
   public static int lastEventTimeKey(int source) {
     return -2 - source;
   }
 
-  /** True for the store keys of {@link #lastEventTimeKey last event-time watermarks}. */
+  /** True for the store keys of {@link #lastEventTimeKey highest event times}. */
   public static boolean isLastEventTimeKey(int key) {
     return key <= -2;
   }
@@ -107,6 +106,11 @@ public final class LowWatermark {
   /** The current low watermark, or {@link Long#MIN_VALUE} while unknown. */
   public long current() {
     return low;
+  }
+
+  /** How many upstream partitions it knows of. */
+  public int sources() {
+    return eventTime.length;
   }
 
   /**
@@ -132,39 +136,19 @@ public final class LowWatermark {
     grow(Math.max(watermark.sources(), watermark.source() + 1));
     int source = watermark.source();
     caughtUp[source] = watermark.caughtUp();
-    long previous = upstream[source];
-    long next;
-    if (watermark.isIdle()) {
-      long base = lastEventTime[source];
-      if (base == UNKNOWN) {
-        // no time of its own: what moves on is as of when it had nothing to process
-        next = IDLE_ONLY;
-        if (watermark.idleAsOfMs() <= idleAsOf[source] && previous == IDLE_ONLY) {
-          return null;
-        }
-        idleAsOf[source] = Math.max(idleAsOf[source], watermark.idleAsOfMs());
-      } else {
-        next = base + watermark.idleForMs();
-        if (previous != UNKNOWN && previous != IDLE_ONLY && next <= previous) {
-          return null;
-        }
-      }
-    } else {
-      next = watermark.timestampMs();
-      if (next > lastEventTime[source]) {
-        lastEventTime[source] = next;
-        store.put(lastEventTimeKey(source), next);
-      }
-      if (previous != UNKNOWN && previous != IDLE_ONLY && next <= previous) {
-        return null;
+    // drained as of T holds for good: what came later became visible after T
+    drainedAsOf[source] = Math.max(drainedAsOf[source], watermark.drainedAsOfMs());
+    quietFor[source] = watermark.quietForMs();
+    long time = watermark.timestampMs();
+    if (time != UNKNOWN && time > eventTime[source]) {
+      eventTime[source] = time;
+      store.put(lastEventTimeKey(source), time);
+      long before = highest.latest();
+      if (before == UNKNOWN || time > before) {
+        highest.add(nowMs, time);
       }
     }
-    if (next != previous) {
-      upstream[source] = next;
-      store.put(source, next);
-      history[source].add(nowMs, next);
-    }
-    long candidate = minimum();
+    long candidate = candidate();
     if (candidate == UNKNOWN || (low != UNKNOWN && candidate <= low)) {
       return null;
     }
@@ -174,59 +158,106 @@ public final class LowWatermark {
     return before;
   }
 
-  private long minimum() {
+  /** Upstream partition {@code source}'s clock by the rules above, or unknown. */
+  public long clockOf(int source) {
+    long clock = eventTime[source];
+    if (drainedAsOf[source] != UNKNOWN) {
+      clock = Math.max(clock, highest.at(drainedAsOf[source]));
+    }
+    return clock;
+  }
+
+  /**
+   * The upstream partition whose clock alone holds the low watermark where it is (all the others'
+   * are higher), or -1 when none does alone (or when all are quiet).
+   */
+  public int holder() {
+    if (allQuiet()) {
+      return -1;
+    }
+    int holder = -1;
+    long lowest = Long.MAX_VALUE;
+    boolean alone = false;
+    for (int source = 0; source < eventTime.length; source++) {
+      long clock = clockOf(source);
+      if (clock < lowest) {
+        lowest = clock;
+        holder = source;
+        alone = true;
+      } else if (clock == lowest) {
+        alone = false;
+      }
+    }
+    return alone ? holder : -1;
+  }
+
+  /** The lowest clock of the upstream partitions other than {@code source}, or unknown. */
+  public long lowestWithout(int source) {
+    long lowest = Long.MAX_VALUE;
+    for (int other = 0; other < eventTime.length; other++) {
+      if (other != source) {
+        long clock = clockOf(other);
+        if (clock == UNKNOWN) {
+          return UNKNOWN;
+        }
+        lowest = Math.min(lowest, clock);
+      }
+    }
+    return lowest == Long.MAX_VALUE ? UNKNOWN : lowest;
+  }
+
+  private long candidate() {
     long min = Long.MAX_VALUE;
-    for (int source = 0; source < upstream.length; source++) {
-      long value = upstream[source] == IDLE_ONLY ? bound(source) : upstream[source];
-      if (value == UNKNOWN) {
+    for (int source = 0; source < eventTime.length; source++) {
+      long clock = clockOf(source);
+      if (clock == UNKNOWN) {
         return UNKNOWN;
       }
-      min = Math.min(min, value);
+      min = Math.min(min, clock);
+    }
+    if (allQuiet()) {
+      long shortestQuiet = Long.MAX_VALUE;
+      for (long each : quietFor) {
+        shortestQuiet = Math.min(shortestQuiet, each);
+      }
+      min = Math.max(min, max(eventTime) + shortestQuiet);
     }
     return min;
   }
 
-  /**
-   * How far a partition without data lets the low watermark go: the lowest of the other partitions'
-   * watermarks as they stood here as of its last word, leaving out those without data then too.
-   * Unknown when they were not all known then, or when none of them had data (nothing to close).
-   */
-  private long bound(int idleSource) {
-    long asOf = idleAsOf[idleSource];
-    long bound = IDLE_ONLY;
-    for (int source = 0; source < upstream.length; source++) {
-      if (source == idleSource) {
-        continue;
+  private boolean allQuiet() {
+    for (long each : quietFor) {
+      if (each < 0) {
+        return false;
       }
-      long value = history[source].at(asOf);
-      if (value == UNKNOWN) {
-        return UNKNOWN;
-      }
-      bound = Math.min(bound, value);
     }
-    return bound == IDLE_ONLY ? UNKNOWN : bound;
+    return quietFor.length > 0;
+  }
+
+  private static long max(long[] values) {
+    long max = UNKNOWN;
+    for (long value : values) {
+      max = Math.max(max, value);
+    }
+    return max;
   }
 
   private void grow(int sources) {
-    if (sources > upstream.length) {
-      int old = upstream.length;
-      upstream = Arrays.copyOf(upstream, sources);
-      lastEventTime = Arrays.copyOf(lastEventTime, sources);
+    if (sources > eventTime.length) {
+      int old = eventTime.length;
+      eventTime = Arrays.copyOf(eventTime, sources);
+      drainedAsOf = Arrays.copyOf(drainedAsOf, sources);
+      quietFor = Arrays.copyOf(quietFor, sources);
       caughtUp = Arrays.copyOf(caughtUp, sources);
-      idleAsOf = Arrays.copyOf(idleAsOf, sources);
-      history = Arrays.copyOf(history, sources);
-      Arrays.fill(upstream, old, sources, UNKNOWN);
-      Arrays.fill(lastEventTime, old, sources, UNKNOWN);
-      Arrays.fill(idleAsOf, old, sources, Long.MIN_VALUE);
-      for (int source = old; source < sources; source++) {
-        history[source] = new History();
-      }
+      Arrays.fill(eventTime, old, sources, UNKNOWN);
+      Arrays.fill(drainedAsOf, old, sources, UNKNOWN);
+      Arrays.fill(quietFor, old, sources, -1);
     }
   }
 
   /**
-   * One upstream partition's values by the wall-clock time they came, for {@link #HISTORY_MS} (and the
-   * last one before that).
+   * A value that only grows, by the wall-clock time each step came, for {@link #HISTORY_MS} (and the
+   * last step before that).
    */
   static final class History {
     private long[] times = new long[16];
@@ -253,6 +284,11 @@ public final class LowWatermark {
       times[size] = timeMs;
       values[size] = value;
       size++;
+    }
+
+    /** The latest value, or unknown. */
+    long latest() {
+      return size == 0 ? UNKNOWN : values[size - 1];
     }
 
     /** The value as it stood at {@code timeMs}, or unknown if none had come by then (or is kept). */

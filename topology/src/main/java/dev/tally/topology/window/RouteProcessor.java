@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * dead-letter topic, sends every event to the by-user partition of its username, and announces this
  * partition's event-time clock ({@link SourceClock}) to every aggregating partition as a
  * {@link Watermark}: right away when it makes another window closable, and at most every
- * {@code watermarkIntervalMs} otherwise (which is also how an idle partition's clock moves on).
+ * {@code watermarkIntervalMs} otherwise; and, on its punctuation, whenever the brokers' latest answer
+ * found the partition drained ({@link SourceClock}), as of when and how long it had been quiet.
  * Each watermark says whether the partition's consumer had caught up ({@link InputState#waiting});
  * once it has, the latest one goes out again saying so, and the stage commits what closed windows
  * ({@link LiveCommit}). Stateless (its {@link CommitHook} holds nothing), so that growing the events topic does not break it.
@@ -67,6 +68,10 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   private final Generation generation;
   private final ThrottledLog<Boolean> skippedLog = new ThrottledLog<>(LOG_EVERY_MS);
   private final InputState input;
+  private final ClockBoard board;
+  private Sensor eventTimeGauge;
+  private Sensor drainedGauge;
+  private Sensor quietGauge;
   private final EventDecoder decoder = new EventDecoder();
   private Sensor skippedBefore;
   private Sensor skippedAfter;
@@ -82,6 +87,8 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   /** The offset after the last record this task processed, or -1 before its first. */
   private long nextOffset = -1;
   private long announced = Long.MIN_VALUE;
+  /** The as-of time of the latest drained watermark sent. */
+  private long drainedAsOfSent = Long.MIN_VALUE;
   /** What the latest watermark said of this partition's input. */
   private boolean announcedCaughtUp;
   /** A window has closed since the last commit this stage asked for ({@link LiveCommit}). */
@@ -98,10 +105,11 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   private boolean ahead;
   private int routed;
 
-  public RouteProcessor(TopologySettings settings, InputState input) {
+  public RouteProcessor(TopologySettings settings, InputState input, ClockBoard board) {
     this.settings = settings;
     this.generation = settings.generation();
     this.input = input;
+    this.board = board;
   }
 
   @Override
@@ -110,7 +118,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     this.metrics = new TallyMetrics(context);
     this.deadLetters = new DeadLetters(context, metrics);
     // looks come with the punctuation every watermarkIntervalMs; a gap of half the idle timeout is
-    // a stall that the idle time must not count
+    // a stall that the quiet time must not count
     this.clock = new SourceClock(settings.idleTimeoutMs(),
         Math.max(settings.idleTimeoutMs() / 2, 2 * settings.watermarkIntervalMs()),
         context.currentSystemTimeMs());
@@ -122,8 +130,12 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     Arrays.fill(decodedPending, 0);
     this.nextOffset = -1;
     this.announced = Long.MIN_VALUE;
+    this.drainedAsOfSent = Long.MIN_VALUE;
     this.announcedCaughtUp = false;
     this.owesCommit = false;
+    this.eventTimeGauge = metrics.gauge(TallyMetrics.INPUT_EVENT_TIME);
+    this.drainedGauge = metrics.gauge(TallyMetrics.INPUT_DRAINED);
+    this.quietGauge = metrics.gauge(TallyMetrics.INPUT_QUIET);
     this.commitHook = context.getStateStore(COMMIT_HOOK_STORE);
     commitHook.beforeCommit(this::sendBatches);
     context.schedule(Duration.ofMillis(settings.watermarkIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
@@ -173,7 +185,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     decodedPending[decoded.format().ordinal()] += routed;
     // an event past this generation's last window is announced in the transaction that commits its
     // offset, so that a hand-over can tell from Kafka alone whether one came before its offsets
-    announce(clock.watermark(now, 0), !ahead);
+    announce(clock.eventTime(), !ahead);
   }
 
   /** One event of the record at {@link #offset}: into the batch of its user's partition. */
@@ -236,36 +248,47 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     CommitPacer.current().working();
     int partition = context.taskId().partition();
     long waiting = input.waiting(partition);
-    // idle only once nothing is left to process, which the consumer's lag alone does not say
+    // drained only once nothing is left to process, which the consumer's lag alone does not say
     long asOf = input.unprocessedAsOf(now);
-    long unprocessed = input.unprocessed(partition, nextOffset);
-    boolean wasIdle = clock.idle();
-    long idleFor = clock.idleFor(now, unprocessed);
+    clock.look(now, input.unprocessed(partition, nextOffset), asOf);
     long stall = clock.takeStall();
     if (stall > 0) {
       LOG.info("The stream thread did not look at partition {} of {} for {} ms: records may have "
-          + "arrived unseen, so its idle time starts again", partition,
+          + "arrived unseen, so its quiet time starts again", partition,
           settings.eventsTopic(), stall);
     }
-    if (idleFor >= 0) {
-      sendBatches(); // none without a clock, but no event may trail a watermark
-      context.forward(new Record<>(Watermark.KEY,
-          Watermark.idle(context.taskId().partition(), sources(), idleFor, asOf), now));
+    long quietFor = clock.quietFor();
+    report(now, quietFor);
+    if (clock.drained() && (asOf > drainedAsOfSent || clock.eventTime() > announced)) {
+      // a new answer: the next stage learns as of when this partition had nothing left, and how
+      // long it had been quiet by then
+      sendBatches(); // no event may trail a watermark
+      drainedAsOfSent = asOf;
+      announced = Math.max(announced, clock.eventTime());
+      announcedCaughtUp = true;
+      context.forward(new Record<>(Watermark.KEY, Watermark.drained(partition, sources(),
+          clock.eventTime(), asOf, quietFor), now));
       commitIfDue(announced, true);
       return;
     }
-    long watermark = clock.watermark(now, unprocessed);
-    if (clock.idle() && !wasIdle && watermark != Long.MIN_VALUE) {
-      LOG.debug("Partition {} of {} has been seen idle and caught up for {} ms: its clock follows the "
-          + "wall clock from {}", partition, settings.eventsTopic(),
-          settings.idleTimeoutMs(), Instant.ofEpochMilli(watermark));
-    }
-    announce(watermark, false);
+    announce(clock.eventTime(), false);
     if (waiting == 0 && !announcedCaughtUp && announced != Long.MIN_VALUE) {
       // caught up since the last announcement: the same watermark again, saying so
       forwardWatermark(announced, true);
       commitIfDue(announced, true);
     }
+  }
+
+  /** What this partition's clock says, for operators. */
+  private void report(long now, long quietFor) {
+    boolean drained = clock.drained();
+    if (clock.eventTime() != Long.MIN_VALUE) {
+      eventTimeGauge.record(clock.eventTime(), now);
+    }
+    drainedGauge.record(drained ? 1 : 0, now);
+    quietGauge.record(quietFor, now);
+    board.input(new ClockBoard.InputClock(context.taskId().partition(), clock.eventTime(), drained,
+        drained ? clock.drainedSince() : Long.MIN_VALUE, quietFor, nextOffset, now));
   }
 
   private int sources() {
@@ -332,6 +355,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
 
   @Override
   public void close() {
+    board.removeInput(context.taskId().partition());
     metrics.close();
   }
 }

@@ -114,18 +114,20 @@ class EventBatchTest {
   @Test
   void aWatermarkCrossesBothShufflesWithWhetherItsSenderCaughtUp() {
     for (Watermark watermark : new Watermark[] {Watermark.at(2, 4, 1_478_507_534_415L, true),
-        Watermark.at(2, 4, 1_478_507_534_415L, false), Watermark.idle(1, 4, 3_000,
-        1_765_000_000_000L)}) {
+        Watermark.at(2, 4, 1_478_507_534_415L, false), Watermark.drained(1, 4, Long.MIN_VALUE,
+        1_765_000_000_000L, 3_000), Watermark.drained(3, 4, 1_478_507_534_415L,
+        1_765_000_000_000L, -1)}) {
       byte[] byUser = InternalSerdes.byUser().serializer().serialize("t", watermark);
       assertEquals(watermark, InternalSerdes.byUser().deserializer().deserialize("t", byUser));
       byte[] bySeries = InternalSerdes.bySeries().serializer().serialize("t", watermark);
       assertEquals(watermark, InternalSerdes.bySeries().deserializer().deserialize("t", bySeries));
     }
-    // watermarks of earlier versions: without the idle-as-of time, an idle one confirms nothing;
-    // without the caught-up byte too, one says nothing of its input
-    byte[] idle = InternalSerdes.byUser().serializer().serialize("t", Watermark.idle(1, 4, 3_000, 7));
-    assertEquals(Watermark.idle(1, 4, 3_000, Long.MIN_VALUE), InternalSerdes.byUser().deserializer()
-        .deserialize("t", Arrays.copyOf(idle, idle.length - Long.BYTES)));
+    // watermarks of earlier versions: without the as-of time, one says nothing of draining;
+    // without the caught-up byte too, nothing of its input
+    byte[] drained = InternalSerdes.byUser().serializer().serialize("t",
+        Watermark.drained(1, 4, 5, 7, 3_000));
+    assertEquals(new Watermark(1, 4, 5, 3_000, true, Long.MIN_VALUE), InternalSerdes.byUser()
+        .deserializer().deserialize("t", Arrays.copyOf(drained, drained.length - Long.BYTES)));
     byte[] caughtUp = InternalSerdes.byUser().serializer().serialize("t", Watermark.at(2, 4, 9, true));
     assertEquals(Watermark.at(2, 4, 9, false), InternalSerdes.byUser().deserializer()
         .deserialize("t", Arrays.copyOf(caughtUp, caughtUp.length - 1 - Long.BYTES)));

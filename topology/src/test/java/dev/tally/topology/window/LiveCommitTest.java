@@ -157,7 +157,7 @@ class LiveCommitTest {
     });
     context.addStateStore(tallies);
     context.addStateStore(clock(AggregateProcessor.WATERMARKS_STORE, context));
-    AggregateProcessor aggregate = new AggregateProcessor(settings);
+    AggregateProcessor aggregate = new AggregateProcessor(settings, new ClockBoard());
     aggregate.init(context);
     return aggregate;
   }
