@@ -141,6 +141,16 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Events per second of the latency measurement (default ${DEFAULT-VALUE}).")
   int latencyRate;
 
+  @Option(names = "--time-events", defaultValue = "200000",
+      description = "Events of the skewed backlog whose last final is timed (partitions ending at "
+          + "different event times); 0 skips it (default ${DEFAULT-VALUE}).")
+  int timeEvents;
+
+  @Option(names = "--time-seconds", defaultValue = "30",
+      description = "Seconds of live transactional traffic (aborts among it) whose final latency is "
+          + "measured, at --latency-rate; 0 skips it (default ${DEFAULT-VALUE}).")
+  int timeSeconds;
+
   @Option(names = "--skip-naive", description = "Do not run the naive Kafka Streams job.")
   boolean skipNaive;
 
@@ -157,6 +167,8 @@ public final class BenchCommand implements Callable<Integer> {
 
   private final PrintStream log = System.err;
   private final List<LatencyRun> latencies = new ArrayList<>();
+  private final List<TimeBench.Skewed> skewed = new ArrayList<>();
+  private final List<TimeBench.Transactional> transactional = new ArrayList<>();
 
   /** Runs the benchmark without the rest of the tally command. */
   public static void main(String[] args) {
@@ -205,12 +217,23 @@ public final class BenchCommand implements Callable<Integer> {
         if (latencySeconds > 0) {
           latencies.add(latency(bootstrap, run, work));
         }
+        TimeBench time = new TimeBench(log, partitions, series, users, threads[0], overrides);
+        if (timeEvents > 0) {
+          settle();
+          skewed.add(time.skewedBacklog(bootstrap, work, run, timeEvents));
+        }
+        if (timeSeconds > 0) {
+          settle();
+          transactional.add(time.transactional(bootstrap, work, run, timeSeconds, latencyRate));
+        }
       }
     } finally {
       WorkDir.deleteRecursively(work);
     }
     long rss = residentBytes();
-    String table = table(results) + "\n" + memoryTable(results, rss) + latencyTable();
+    String table = table(results) + "\n" + memoryTable(results, rss) + latencyTable()
+        + (skewed.isEmpty() && transactional.isEmpty() ? "" : TimeBench.table(skewed, transactional,
+            partitions, timeEvents, timeSeconds, latencyRate));
     System.out.println(table);
     if (output != null) {
       Files.writeString(output, markdown(table));
@@ -759,7 +782,7 @@ public final class BenchCommand implements Callable<Integer> {
     return "type-" + series;
   }
 
-  private static long percentile(List<Long> sorted, double p) {
+  static long percentile(List<Long> sorted, double p) {
     return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
   }
 
@@ -998,7 +1021,13 @@ public final class BenchCommand implements Callable<Integer> {
         + "distinct counts); heap of the aggregation store alone, after GC\n"
         + "- latency: a steady producer in this JVM stamps events with the wall clock; each final of "
         + "a window that closed while it ran, from window end + grace until a read_committed consumer "
-        + "has it" + (skipSinks ? "" : latencyMethodOfSinks()) + "\n\n"
+        + "has it" + (skipSinks ? "" : latencyMethodOfSinks()) + "\n"
+        + "- time: Tally with the first thread count and its default time settings; a skewed "
+        + "backlog of 8 minutes of 2020 (partition p of P holds the first (p + 1)/P of it, its last "
+        + "event 1 ms before its window's end), from its last record processed (the group's "
+        + "committed offsets at the ends, asked every 50 ms) to its last final; live events from a "
+        + "transactional producer (transactions of 100, every tenth aborted), from window end + "
+        + "grace until a read_committed consumer has the final; both check every window's count\n\n"
         + table;
   }
 }

@@ -53,7 +53,8 @@ class BenchCommandTest {
     Path table = dir.resolve("BENCHMARKS.md");
     int exit = new CommandLine(new BenchCommand()).execute("--events", "20000", "--minutes", "5",
         "--series", "12", "--skew", "zipf", "--threads", "1", "--skip-naive",
-        "--latency-seconds", "15", "--output", table.toString());
+        "--latency-seconds", "15", "--time-events", "20000", "--time-seconds", "15",
+        "--output", table.toString());
     assertEquals(0, exit);
     String text = Files.readString(table);
     String tally = text.lines().filter(line -> line.startsWith("| Tally, exactly_once_v2, 1 thread |"))
@@ -83,6 +84,16 @@ class BenchCommandTest {
     }
     assertTrue(text.contains("Target (the issue's): the final result in Redis within 2,000 ms"), text);
     assertTrue(text.contains("until Redis and InfluxDB hold it with the same figures"), text);
+    // the time rows: every window exact, figures in seconds and milliseconds
+    String skewed = text.lines().filter(line -> line.startsWith("| skewed backlog: 20,000 events"))
+        .findFirst().orElseThrow(() -> new AssertionError("no skewed backlog row in\n" + text));
+    assertTrue(skewed.matches(".*\\| \\d+\\.\\d s \\| \\d+\\.\\d \\| yes \\|$"), skewed);
+    String transactional = text.lines()
+        .filter(line -> line.startsWith("| transactional input: 5,000 events/s for 15 s"))
+        .findFirst().orElseThrow(() -> new AssertionError("no transactional row in\n" + text));
+    assertTrue(transactional.matches(".*\\| [\\d,]+ ms \\| [\\d,]+ ms \\| yes \\|$"),
+        transactional);
+    assertTrue(text.contains("| transactional input: the last window"), text);
   }
 
   private static String[] latencyRow(String text, String prefix) {

@@ -148,7 +148,10 @@ public final class TallyApp implements AutoCloseable {
     });
     consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    // it reads stretches where the input stage stands still: a stretch with records stops it at
+    // the first, so a fetch need not bring more than a little of one
     consumer.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+    consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024);
     consumer.put(ConsumerConfig.CLIENT_ID_CONFIG,
         streamsProperties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "-input-probe");
     return new KafkaConsumer<>(consumer, new ByteArrayDeserializer(), new ByteArrayDeserializer());

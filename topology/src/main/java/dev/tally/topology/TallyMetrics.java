@@ -57,36 +57,30 @@ public final class TallyMetrics {
     this.context = context;
   }
 
+  /** What a sensor measures. */
+  private enum Kind {
+    COUNTER, AVERAGE_AND_MAX, GAUGE
+  }
+
   /**
    * The counter {@code name}, with an optional {@code tagKey=tagValue}, registered on first use.
    * Callers keep the sensor: recording is then one call, with no lookup on the hot path.
    */
   public Sensor counter(String name, String tagKey, String tagValue) {
-    return sensor(name + "." + tagValue, name, tagKey, tagValue, false);
+    return sensor(name + "." + tagValue, name, tagKey, tagValue, Kind.COUNTER);
   }
 
   /** The average and maximum of {@code name} ({@code name-avg}, {@code name-max}). */
   public Sensor averageAndMax(String name) {
-    return sensor(name, name, null, null, true);
+    return sensor(name, name, null, null, Kind.AVERAGE_AND_MAX);
   }
 
   /** A gauge: {@code name} is the last value recorded. */
   public Sensor gauge(String name) {
-    Sensor sensor = sensors.get(name);
-    if (sensor != null) {
-      return sensor;
-    }
-    Map<String, String> tags = new LinkedHashMap<>();
-    tags.put("thread-id", Thread.currentThread().getName());
-    tags.put("task-id", context.taskId().toString());
-    sensor = context.metrics().addSensor("tally." + context.taskId() + "." + name,
-        Sensor.RecordingLevel.INFO);
-    sensor.add(new MetricName(name, GROUP, "Tally: " + name.replace('-', ' '), tags), new Value());
-    sensors.put(name, sensor);
-    return sensor;
+    return sensor(name, name, null, null, Kind.GAUGE);
   }
 
-  private Sensor sensor(String id, String name, String tagKey, String tagValue, boolean avgMax) {
+  private Sensor sensor(String id, String name, String tagKey, String tagValue, Kind kind) {
     Sensor sensor = sensors.get(id);
     if (sensor != null) {
       return sensor;
@@ -99,12 +93,15 @@ public final class TallyMetrics {
     }
     sensor = context.metrics().addSensor("tally." + context.taskId() + "." + id,
         Sensor.RecordingLevel.INFO);
-    if (avgMax) {
-      sensor.add(new MetricName(name + "-avg", GROUP, "Tally: average " + name, tags), new Avg());
-      sensor.add(new MetricName(name + "-max", GROUP, "Tally: maximum " + name, tags), new Max());
-    } else {
-      sensor.add(new MetricName(name, GROUP, "Tally: " + name.replace('-', ' '), tags),
-          new CumulativeSum());
+    switch (kind) {
+      case AVERAGE_AND_MAX -> {
+        sensor.add(new MetricName(name + "-avg", GROUP, "Tally: average " + name, tags), new Avg());
+        sensor.add(new MetricName(name + "-max", GROUP, "Tally: maximum " + name, tags), new Max());
+      }
+      case COUNTER -> sensor.add(new MetricName(name, GROUP, "Tally: " + name.replace('-', ' '),
+          tags), new CumulativeSum());
+      case GAUGE -> sensor.add(new MetricName(name, GROUP, "Tally: " + name.replace('-', ' '),
+          tags), new Value());
     }
     sensors.put(id, sensor);
     return sensor;

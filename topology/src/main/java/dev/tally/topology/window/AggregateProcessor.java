@@ -52,10 +52,8 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
   private final TopologySettings settings;
   private final Windows windows;
   private final ClockBoard board;
-  /** The input partition that alone keeps windows open, or -1, and since when (wall clock). */
-  private int heldBy = -1;
-  private long heldSince;
-  private boolean heldLogged;
+  /** The input partition that alone keeps windows open, and since when. */
+  private HoldBack holdBack;
   private Sensor lowGauge;
   private Sensor heldByGauge;
   private Sensor heldForGauge;
@@ -88,8 +86,7 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
     this.tallies = context.getStateStore(TALLIES_STORE);
     this.watermark = new LowWatermark(context.getStateStore(WATERMARKS_STORE),
         settings.inputPartitions(), context.currentSystemTimeMs());
-    this.heldBy = -1;
-    this.heldLogged = false;
+    this.holdBack = new HoldBack(HELD_LOG_MS);
     this.lowGauge = metrics.gauge(TallyMetrics.LOW_WATERMARK);
     this.heldByGauge = metrics.gauge(TallyMetrics.HELD_BACK_BY);
     this.heldForGauge = metrics.gauge(TallyMetrics.HELD_BACK_MS);
@@ -185,47 +182,34 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
   }
 
   /**
-   * Which input partition holds windows back, for operators: the one whose clock alone keeps a window
-   * open that the other partitions' clocks would close. One held back for more than
-   * {@value #HELD_LOG_MS} ms is logged once (by aggregating partition 0, since every aggregating
-   * partition sees the same clocks), and again when it lets go.
+   * Which input partition holds windows back, for operators ({@link HoldBack}). One that does so for
+   * more than {@value #HELD_LOG_MS} ms is logged once (by aggregating partition 0, since every
+   * aggregating partition sees the same clocks), and again when it lets go.
    */
   private void report(long now) {
     long low = watermark.current();
-    int holder = watermark.holder();
-    if (holder >= 0) {
-      long others = watermark.lowestWithout(holder);
-      if (others == Long.MIN_VALUE || low == Long.MIN_VALUE
-          || windows.firstOpenStart(others) <= windows.firstOpenStart(low)) {
-        holder = -1; // the others would close no more windows
-      }
-    }
-    if (holder != heldBy) {
-      if (heldLogged) {
-        LOG.info("Input partition {} of {} no longer holds windows back (after {} s)", heldBy,
-            settings.eventsTopic(), (now - heldSince) / 1000);
-      }
-      heldBy = holder;
-      heldSince = now;
-      heldLogged = false;
-    }
+    HoldBack.Change change = holdBack.observe(now, HoldBack.holder(watermark, windows));
+    int heldBy = holdBack.heldBy();
     long clock = heldBy >= 0 ? watermark.clockOf(heldBy) : Long.MIN_VALUE;
-    if (heldBy >= 0 && !heldLogged && now - heldSince > HELD_LOG_MS
-        && context.taskId().partition() == 0) {
-      heldLogged = true;
-      LOG.info("Input partition {} of {} has held windows back for {} s: its clock is at {}, the "
-              + "other partitions' at {} or later; windows from {} wait for it (nothing of it left "
-              + "to process and no records for the idle timeout would let them close: see GET /tasks)",
-          heldBy, settings.eventsTopic(), (now - heldSince) / 1000, instant(clock),
-          instant(watermark.lowestWithout(heldBy)), instant(windows.firstOpenStart(low)));
+    if (context.taskId().partition() == 0) {
+      if (change == HoldBack.Change.RELEASED) {
+        LOG.info("Input partition {} of {} no longer holds windows back (after {} s)",
+            holdBack.released(), settings.eventsTopic(), holdBack.releasedAfterMs() / 1000);
+      } else if (change == HoldBack.Change.HELD_LONG) {
+        LOG.info("Input partition {} of {} has held windows back for {} s: its clock is at {}, the "
+                + "other partitions' at {} or later; windows from {} wait for it (drained, it would "
+                + "let them close: see GET /tasks)", heldBy, settings.eventsTopic(),
+            (now - holdBack.sinceMs()) / 1000, instant(clock),
+            instant(watermark.lowestWithout(heldBy)), instant(windows.firstOpenStart(low)));
+      }
     }
     if (low != Long.MIN_VALUE) {
       lowGauge.record(low, now);
     }
     heldByGauge.record(heldBy, now);
-    heldForGauge.record(heldBy >= 0 ? now - heldSince : 0, now);
+    heldForGauge.record(heldBy >= 0 ? now - holdBack.sinceMs() : 0, now);
     board.low(new ClockBoard.Low(context.taskId().partition(), low, heldBy,
-        heldBy >= 0 ? heldSince : Long.MIN_VALUE, clock));
+        heldBy >= 0 ? holdBack.sinceMs() : Long.MIN_VALUE, clock));
   }
 
   private static Object instant(long ms) {

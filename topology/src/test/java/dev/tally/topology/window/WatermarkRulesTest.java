@@ -312,6 +312,33 @@ class WatermarkRulesTest {
     assertEquals(8_000, restarted.current());
   }
 
+  @Test
+  void thePartitionThatAloneKeepsWindowsOpenIsToldAfterTheLimitAndWhenItLetsGo() {
+    Windows windows = new Windows(60_000, 10_000);
+    LowWatermark low = new LowWatermark(store(), 3, 0);
+    low.advance(Watermark.at(0, 3, 100_000), 0);
+    low.advance(Watermark.at(1, 3, 400_000), 0);
+    low.advance(Watermark.at(2, 3, 105_000), 0);
+    assertEquals(-1, HoldBack.holder(low, windows), "partition 2 would close nothing more alone");
+    low.advance(Watermark.at(2, 3, 500_000), 0);
+    assertEquals(0, HoldBack.holder(low, windows), "the others would close up to 390 s");
+
+    HoldBack holdBack = new HoldBack(60_000);
+    assertEquals(HoldBack.Change.NONE, holdBack.observe(1_000, HoldBack.holder(low, windows)));
+    assertEquals(HoldBack.Change.NONE, holdBack.observe(61_000, 0), "a minute is not more");
+    assertEquals(HoldBack.Change.HELD_LONG, holdBack.observe(61_001, 0));
+    assertEquals(HoldBack.Change.NONE, holdBack.observe(90_000, 0), "told once");
+    assertEquals(1_000, holdBack.sinceMs());
+    low.advance(Watermark.drained(0, 3, 100_000, 10, -1), 20); // drained: as far as the highest
+    assertEquals(1, HoldBack.holder(low, windows), "now partition 1 alone");
+    assertEquals(HoldBack.Change.RELEASED, holdBack.observe(95_000, 1));
+    assertEquals(0, holdBack.released());
+    assertEquals(94_000, holdBack.releasedAfterMs());
+    assertEquals(1, holdBack.heldBy());
+    assertEquals(95_000, holdBack.sinceMs());
+    assertEquals(HoldBack.Change.NONE, holdBack.observe(97_000, -1), "never told of: no release");
+  }
+
   private static KeyValueStore<Integer, Long> store() {
     KeyValueStore<Integer, Long> store = Stores.keyValueStoreBuilder(
         Stores.inMemoryKeyValueStore("clock"), Serdes.Integer(), Serdes.Long())
