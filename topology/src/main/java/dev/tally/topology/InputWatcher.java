@@ -272,8 +272,11 @@ final class InputWatcher implements InputState, AutoCloseable {
    */
   @Override
   public long unprocessed(int partition, long nextOffset) {
+    // one task per partition here: the latest word is its own (-1: a task that has just started)
     if (nextOffset >= 0) {
-      reported.merge(partition, nextOffset, Math::max);
+      reported.put(partition, nextOffset);
+    } else {
+      reported.remove(partition);
     }
     Ends answer = ends;
     if (answer == null || partition >= answer.end().length) {

@@ -264,6 +264,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
       // long it had been quiet by then
       sendBatches(); // no event may trail a watermark
       drainedAsOfSent = asOf;
+      owesCommit |= closes(clock.eventTime());
       announced = Math.max(announced, clock.eventTime());
       announcedCaughtUp = true;
       context.forward(new Record<>(Watermark.KEY, Watermark.drained(partition, sources(),
@@ -303,9 +304,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     if (watermark == Long.MIN_VALUE || watermark <= announced) {
       return;
     }
-    Windows windows = settings.windows();
-    boolean closing = announced == Long.MIN_VALUE
-        || windows.firstOpenStart(watermark) != windows.firstOpenStart(announced);
+    boolean closing = closes(watermark);
     if (onlyIfClosing && !closing) {
       return;
     }
@@ -314,6 +313,13 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     forwardWatermark(watermark, caughtUp);
     owesCommit |= closing;
     commitIfDue(watermark, caughtUp);
+  }
+
+  /** Whether this partition's clock at {@code watermark} closes a window its last one did not. */
+  private boolean closes(long watermark) {
+    Windows windows = settings.windows();
+    return watermark != Long.MIN_VALUE && (announced == Long.MIN_VALUE
+        || windows.firstOpenStart(watermark) != windows.firstOpenStart(announced));
   }
 
   /** Sends the batches, then the watermark: no event may trail a watermark that promised past it. */
