@@ -48,6 +48,40 @@ class TallyCommandTest {
     }
   }
 
+  /**
+   * Every command through the launcher script, as the README prints it: each one the Java entry
+   * point knows is dispatched and listed in the launcher's usage (on this build's classes, given in
+   * TALLY_CLASSPATH, so that the launcher does not build).
+   */
+  @Test
+  void everyCommandRunsThroughTheLauncher() throws Exception {
+    Path launcher = Path.of("..", "tally").toAbsolutePath().normalize();
+    String usage = launch(launcher, "--help");
+    List<String> commands = new ArrayList<>(Tally.commandLine().getSubcommands().keySet());
+    commands.remove("help");
+    assertTrue(commands.contains("query"), commands.toString());
+    for (String command : commands) {
+      assertTrue(usage.contains("\n  " + command + " "), "not in the launcher's usage: " + command
+          + "\n" + usage);
+      String help = launch(launcher, command, "--help");
+      assertTrue(help.startsWith("Usage: tally " + command), command + ": " + help);
+    }
+    assertTrue(launch(launcher, "test", "--help").startsWith("./tally test"));
+  }
+
+  /** Runs the launcher; its standard output, once it exited 0. */
+  private static String launch(Path launcher, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("bash", launcher.toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().put("TALLY_CLASSPATH", System.getProperty("java.class.path"));
+    Process process = builder.start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), String.join(" ", args));
+    assertEquals(0, process.exitValue(), String.join(" ", args) + ": " + out);
+    return out;
+  }
+
   @Test
   void configListsEveryKeyWithItsDefault() {
     PrintStream original = System.out;

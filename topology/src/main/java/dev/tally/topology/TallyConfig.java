@@ -61,7 +61,7 @@ public final class TallyConfig extends AbstractConfig {
 
   /** {@code TALLY_*} variables that are not settings (the launcher's own). */
   private static final java.util.Set<String> IGNORED_VARIABLES = java.util.Set.of("TALLY_LOG_LEVEL",
-      "TALLY_JAVA_OPTS");
+      "TALLY_JAVA_OPTS", "TALLY_CLASSPATH");
 
   private static final String TOPICS = "Topics";
   private static final String WINDOWS = "Windows";
@@ -167,6 +167,16 @@ public final class TallyConfig extends AbstractConfig {
       problems.add("Invalid value " + getString(GENERATION_UNTIL) + " for configuration "
           + GENERATION_UNTIL + ": must be after " + GENERATION_FROM + " (" + getString(GENERATION_FROM)
           + ")");
+    }
+    Object protocol = originals().get(StreamsConfig.GROUP_PROTOCOL_CONFIG);
+    if (protocol != null && protocol.toString().trim().equalsIgnoreCase("streams")) {
+      // Kafka Streams builds its main consumers itself under the streams protocol (KIP-1071), past
+      // the client supplier: the input stage would take raw records for packs
+      problems.add("Invalid value " + protocol + " for configuration "
+          + StreamsConfig.GROUP_PROTOCOL_CONFIG + ": Tally needs the classic group protocol, since "
+          + "under the streams protocol Kafka Streams creates its consumers without Tally's client "
+          + "supplier, which packs the input (" + INPUT_PACKING + ") and tells each partition's "
+          + "lag; leave it unset or set it to classic");
     }
     if (!problems.isEmpty()) {
       throw new ConfigException(String.join("; ", problems));

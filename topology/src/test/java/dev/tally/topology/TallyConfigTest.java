@@ -88,6 +88,14 @@ class TallyConfigTest {
     ConfigException notANumber = assertThrows(ConfigException.class, () -> new TallyConfig(
         Map.of("bootstrap.servers", "x:1", TallyConfig.AGGREGATION_PARTITIONS, "many")));
     assertTrue(notANumber.getMessage().contains(TallyConfig.AGGREGATION_PARTITIONS));
+
+    // KIP-1071's protocol has Kafka Streams build its consumers past Tally's client supplier
+    ConfigException protocol = assertThrows(ConfigException.class, () -> new TallyConfig(
+        Map.of("bootstrap.servers", "x:1", "group.protocol", "Streams")));
+    assertTrue(protocol.getMessage().contains("Invalid value Streams for configuration "
+        + "group.protocol: Tally needs the classic group protocol"), protocol.getMessage());
+    assertEquals("classic", new TallyConfig(Map.of("bootstrap.servers", "x:1", "group.protocol",
+        "classic")).streamsProperties().get("group.protocol"));
   }
 
   @Test
