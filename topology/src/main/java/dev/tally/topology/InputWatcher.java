@@ -23,6 +23,8 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaClientSupplier;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.processor.internals.DefaultKafkaClientSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,8 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Waiting records come from the stream thread's own main consumer ({@link Consumer#currentLag}:
  * the last stable offset of its latest fetch less the position its polls have reached), which this
- * class creates as Kafka Streams' {@link #clientSupplier() client supplier} and finds again by the
- * asking thread's name. The input stage only asks on its stream thread, which owns the consumer, so
+ * class creates as Kafka Streams' {@link #clientSupplier() client supplier} and finds again through
+ * {@link KafkaStreams#metadataForLocalThreads()}, which names each stream thread's main consumer.
+ * The input stage only asks on its stream thread, which owns the consumer, so
  * the answer is as fresh as the thread's last poll: the end of a backlog is seen with its last
  * records, not one refresh later.
  *
@@ -59,8 +62,8 @@ final class InputWatcher implements InputState, AutoCloseable {
   private static final long REFRESH_EVERY_MS = 1_000;
   /** End offsets older than this are not trusted: no partition is drained on them. */
   private static final long ENDS_FRESH_MS = 3 * REFRESH_EVERY_MS;
-  /** Kafka Streams names a stream thread's main consumer after the thread, with this suffix. */
-  private static final String CONSUMER_SUFFIX = "-consumer";
+  /** How long a stream thread whose main consumer was not found waits before it is looked up again. */
+  private static final long LOOKUP_AGAIN_MS = 10_000;
   private static final Logger LOG = LoggerFactory.getLogger(InputWatcher.class);
 
   private final String topic;
@@ -76,6 +79,11 @@ final class InputWatcher implements InputState, AutoCloseable {
   private final Map<Integer, Long> lastProcessed = new HashMap<>();
   /** Main consumers by client id. */
   private final Map<String, Consumer<byte[], byte[]>> consumers = new ConcurrentHashMap<>();
+  /** Main consumers by the name of their stream thread, as Kafka Streams' metadata pairs them. */
+  private final Map<String, Consumer<byte[], byte[]>> byThread = new ConcurrentHashMap<>();
+  /** Stream threads whose main consumer was not found, and when they were looked up. */
+  private final Map<String, Long> notFound = new ConcurrentHashMap<>();
+  private volatile KafkaStreams streams;
   private volatile int partitions;
   private volatile Ends ends;
   /** The last refresh failed (only the refresher's thread reads and writes it). */
@@ -251,8 +259,7 @@ final class InputWatcher implements InputState, AutoCloseable {
    */
   @Override
   public long waiting(int partition) {
-    Consumer<byte[], byte[]> consumer = consumers.get(Thread.currentThread().getName()
-        + CONSUMER_SUFFIX);
+    Consumer<byte[], byte[]> consumer = mainConsumer(Thread.currentThread().getName());
     if (consumer == null) {
       return -1;
     }
@@ -262,6 +269,44 @@ final class InputWatcher implements InputState, AutoCloseable {
     } catch (IllegalStateException e) {
       return -1; // not assigned to this thread (any more), or the consumer is closed
     }
+  }
+
+  /** The application whose stream threads ask {@link #waiting}: it names their main consumers. */
+  void attach(KafkaStreams streams) {
+    this.streams = streams;
+  }
+
+  /** The main consumer of stream thread {@code thread}, or null when not known. */
+  private Consumer<byte[], byte[]> mainConsumer(String thread) {
+    Consumer<byte[], byte[]> consumer = byThread.get(thread);
+    KafkaStreams application = streams;
+    if (consumer != null || application == null) {
+      return consumer;
+    }
+    Long lookedUp = notFound.get(thread);
+    long now = System.currentTimeMillis();
+    if (lookedUp != null && now - lookedUp < LOOKUP_AGAIN_MS) {
+      return null;
+    }
+    try {
+      for (ThreadMetadata metadata : application.metadataForLocalThreads()) {
+        if (metadata.threadName().equals(thread)) {
+          consumer = consumers.get(metadata.consumerClientId());
+        }
+      }
+    } catch (RuntimeException e) {
+      // not running (yet): the next punctuation asks again
+      return null;
+    }
+    if (consumer != null) {
+      byThread.put(thread, consumer);
+      notFound.remove(thread);
+    } else if (notFound.put(thread, now) == null) {
+      LOG.warn("Stream thread {} has no main consumer that Tally created: its input partitions' lag "
+          + "is unknown, so its stages commit at the commit interval rather than at the end of a "
+          + "backlog", thread);
+    }
+    return consumer;
   }
 
   /**

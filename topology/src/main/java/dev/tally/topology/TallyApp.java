@@ -73,6 +73,7 @@ public final class TallyApp implements AutoCloseable {
     Topology topology = builder.build(streamsProperties);
     LOG.debug("Topology:\n{}", topology.describe());
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties, input.clientSupplier());
+    input.attach(streams);
     // Kafka Streams takes one listener, and only before start
     CountDownLatch stopped = new CountDownLatch(1);
     streams.setStateListener((next, previous) -> {

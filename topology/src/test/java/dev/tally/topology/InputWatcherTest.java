@@ -1,12 +1,14 @@
 package dev.tally.topology;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.localstack.KafkaBroker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
@@ -18,6 +20,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.Record;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,6 +127,53 @@ class InputWatcherTest {
         assertEquals(3, watcher.unprocessed(3, -1), "a gap of records stays a gap, read or not");
         assertEquals(null, watcher.endOffset(new TopicPartition("other", 1)));
       }
+    }
+  }
+
+  /**
+   * A stream thread asks for its partition's lag: the watcher finds the thread's main consumer, which
+   * its client supplier created, through Kafka Streams' thread metadata.
+   */
+  @Test
+  void aStreamThreadLearnsItsPartitionsLagFromItsOwnConsumer() throws Exception {
+    try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0);
+        Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic("lagged", 1, (short) 1))).all().get();
+      try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+          Map.of("bootstrap.servers", kafka.bootstrapServers()), new ByteArraySerializer(),
+          new ByteArraySerializer())) {
+        for (int i = 0; i < 3; i++) {
+          producer.send(new ProducerRecord<>("lagged", 0, null, new byte[] {(byte) i}));
+        }
+      }
+      List<Long> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+      try (InputWatcher watcher = new InputWatcher("lagged", "lag-test",
+          Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers())), probe(kafka), 1,
+          false)) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream("lagged", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+            .process(() -> new Processor<byte[], byte[], Void, Void>() {
+              @Override
+              public void process(Record<byte[], byte[]> record) {
+                seen.add(watcher.waiting(0));
+              }
+            });
+        Properties config = new Properties();
+        config.put("bootstrap.servers", kafka.bootstrapServers());
+        config.put("application.id", "lag-test");
+        config.put("state.dir", dir.resolve("streams").toString());
+        try (KafkaStreams streams = new KafkaStreams(builder.build(), config,
+            watcher.clientSupplier())) {
+          watcher.attach(streams);
+          streams.start();
+          long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+          while (seen.size() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+          }
+        }
+      }
+      assertEquals(3, seen.size(), "records processed");
+      assertTrue(seen.stream().allMatch(lag -> lag >= 0), "the lag was not known: " + seen);
     }
   }
 
