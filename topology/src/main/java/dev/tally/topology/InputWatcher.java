@@ -19,13 +19,17 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaClientSupplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.ThreadMetadata;
-import org.apache.kafka.streams.processor.internals.DefaultKafkaClientSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,19 +122,45 @@ final class InputWatcher implements InputState, AutoCloseable {
   }
 
   /**
-   * Kafka Streams' own default clients, but for main consumers that {@linkplain PackingConsumer pack}
-   * the events topic's records if so configured; the main consumers are remembered.
+   * The application's Kafka clients, as Kafka Streams' default supplier makes them (byte-array
+   * serialisers), but for main consumers that {@linkplain PackingConsumer pack} the events topic's
+   * records if so configured; the main consumers are remembered by client id. It implements the
+   * public {@link KafkaClientSupplier} rather than extending Kafka Streams' internal default.
    */
   KafkaClientSupplier clientSupplier() {
-    return new DefaultKafkaClientSupplier() {
+    return new KafkaClientSupplier() {
+      @Override
+      public Admin getAdmin(Map<String, Object> config) {
+        return Admin.create(config);
+      }
+
+      @Override
+      public Producer<byte[], byte[]> getProducer(Map<String, Object> config) {
+        return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+      }
+
       @Override
       public Consumer<byte[], byte[]> getConsumer(Map<String, Object> config) {
         Consumer<byte[], byte[]> consumer = packed ? new PackingConsumer(config, topic)
-            : super.getConsumer(config);
+            : plainConsumer(config);
         consumers.put(String.valueOf(config.get(ConsumerConfig.CLIENT_ID_CONFIG)), consumer);
         return consumer;
       }
+
+      @Override
+      public Consumer<byte[], byte[]> getRestoreConsumer(Map<String, Object> config) {
+        return plainConsumer(config);
+      }
+
+      @Override
+      public Consumer<byte[], byte[]> getGlobalConsumer(Map<String, Object> config) {
+        return plainConsumer(config);
+      }
     };
+  }
+
+  private static Consumer<byte[], byte[]> plainConsumer(Map<String, Object> config) {
+    return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   /** Starts asking for the partition count and offsets. */
