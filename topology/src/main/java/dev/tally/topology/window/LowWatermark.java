@@ -21,7 +21,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *       order;
  *   <li>when every upstream partition is <em>quiet</em> (drained, and without a record for the idle
  *       timeout), the clocks go on with the wall clock from the highest: the low watermark is the
- *       highest clock plus the shortest quiet time.
+ *       highest event time plus the shortest quiet time.
  * </ol>
  * The low watermark is the lowest clock over all upstream partitions, and stays unknown until each
  * of them has a clock (so a topic with no data anywhere closes nothing). A partition that has had no
@@ -46,7 +46,7 @@ public final class LowWatermark {
   /** Store key of the low watermark itself. */
   public static final int LOW = -1;
   private static final long UNKNOWN = Long.MIN_VALUE;
-  /** How long the past of the highest clock is kept for the as-of times of drained partitions. */
+  /** How long the past of the highest event time is kept for the as-of times of drained partitions. */
   static final long HISTORY_MS = 60_000;
 
   private final KeyValueStore<Integer, Long> store;
