@@ -774,11 +774,11 @@ public final class BenchCommand implements Callable<Integer> {
     return watches.stream().allMatch(watch -> watch.sightings().keySet().containsAll(finals.keySet()));
   }
 
-  private static String product(int series) {
+  static String product(int series) {
     return "product-" + (series % 6);
   }
 
-  private static String eventType(int series) {
+  static String eventType(int series) {
     return "type-" + series;
   }
 
@@ -795,12 +795,7 @@ public final class BenchCommand implements Callable<Integer> {
         new ByteArraySerializer(), new ByteArraySerializer())) {
       long start = System.currentTimeMillis();
       for (long sent = 0; System.currentTimeMillis() < untilMs; sent++) {
-        long due = start + sent * 1000 / latencyRate;
-        long now = System.currentTimeMillis();
-        if (due > now) {
-          Thread.sleep(due - now);
-          now = System.currentTimeMillis();
-        }
+        long now = awaitTurn(start, sent, latencyRate);
         int s = random.nextInt(series);
         String user = "user-" + s + "-" + random.nextInt(users);
         producer.send(new ProducerRecord<>(topic, user.getBytes(StandardCharsets.UTF_8),
@@ -809,6 +804,20 @@ public final class BenchCommand implements Callable<Integer> {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * Sleeps until the turn of event number {@code sent} of a producer that began at {@code startMs}
+   * and sends {@code rate} events a second; the wall clock then.
+   */
+  static long awaitTurn(long startMs, long sent, int rate) throws InterruptedException {
+    long due = startMs + sent * 1000 / rate;
+    long now = System.currentTimeMillis();
+    if (due > now) {
+      Thread.sleep(due - now);
+      now = System.currentTimeMillis();
+    }
+    return now;
   }
 
   private String memoryTable(Map<String, List<Result>> results, long rss) {
@@ -893,7 +902,7 @@ public final class BenchCommand implements Callable<Integer> {
     return counted;
   }
 
-  private static <K, V> KafkaConsumer<K, V> consumer(String bootstrap, Deserializer<K> keys,
+  static <K, V> KafkaConsumer<K, V> consumer(String bootstrap, Deserializer<K> keys,
       Deserializer<V> values) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

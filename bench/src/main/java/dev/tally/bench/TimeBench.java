@@ -22,7 +22,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -95,7 +94,7 @@ final class TimeBench {
         for (int i = 0; i < perPartition; i++) {
           long ms = from + (i == perPartition - 1 ? span - 1 : (long) i * span / perPartition);
           int s = random.nextInt(series);
-          UserEvent event = new UserEvent("product-" + s % 6, "type-" + s,
+          UserEvent event = new UserEvent(BenchCommand.product(s), BenchCommand.eventType(s),
               "user-" + s + "-" + random.nextInt(users), ms * 1_000_000L);
           producer.send(new ProducerRecord<>(id + "-events", p, null, EventDecoder.encodeAvro(event)));
           expected.merge(key(event.product(), event.eventType(), Math.floorDiv(ms, MINUTE) * MINUTE),
@@ -161,15 +160,11 @@ final class TimeBench {
         producer.beginTransaction();
         Map<String, Long> counts = new HashMap<>();
         for (int i = 0; i < TX_SIZE; i++, sent++) {
-          long due = start + sent * 1000 / rate;
-          long now = System.currentTimeMillis();
-          if (due > now) {
-            Thread.sleep(due - now);
-            now = System.currentTimeMillis();
-          }
+          long now = BenchCommand.awaitTurn(start, sent, rate);
           int s = random.nextInt(series);
           String user = "user-" + s + "-" + random.nextInt(users);
-          UserEvent event = new UserEvent("product-" + s % 6, "type-" + s, user, now * 1_000_000L);
+          UserEvent event = new UserEvent(BenchCommand.product(s), BenchCommand.eventType(s), user,
+              now * 1_000_000L);
           producer.send(new ProducerRecord<>(id + "-events", user.getBytes(StandardCharsets.UTF_8),
               EventDecoder.encodeAvro(event)));
           counts.merge(key(event.product(), event.eventType(),
@@ -325,12 +320,7 @@ final class TimeBench {
   }
 
   private static KafkaConsumer<MinuteKey, MinuteCount> results(String bootstrap, String id) {
-    KafkaConsumer<MinuteKey, MinuteCount> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.GROUP_ID_CONFIG, id + "-reader"),
+    KafkaConsumer<MinuteKey, MinuteCount> consumer = BenchCommand.consumer(bootstrap,
         ResultSerdes.minuteKey().deserializer(), ResultSerdes.minuteCount().deserializer());
     consumer.subscribe(List.of(id + "-results"));
     return consumer;
