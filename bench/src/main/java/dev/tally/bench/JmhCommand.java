@@ -40,7 +40,7 @@ public final class JmhCommand implements Callable<Integer> {
 
   @Option(names = "--include", paramLabel = "REGEX", defaultValue = ALL,
       description = "Benchmarks to run, a regular expression on their full names, e.g. "
-          + "AggregateStore (default: all of Tally's).")
+          + "Tallies (default: all of Tally's).")
   String include;
 
   @Option(names = "--forks", defaultValue = "1", description = "JVM forks per benchmark (default ${DEFAULT-VALUE}).")
@@ -158,14 +158,14 @@ public final class JmhCommand implements Callable<Integer> {
         + "decodes them, each event handed over as byte ranges (`EventBytes`): an Avro event's lie in "
         + "the record, without Avro's decoder or Strings; a line-protocol event's are encoded into a "
         + "scratch array\n"
-        + "- `AggregateStoreBenchmark.add`: one event counted in the aggregation store (tally "
+        + "- `TalliesBenchmark.add`: one event counted in the aggregating stage's tallies (tally "
         + "looked up or created, count, user set); per event over 100,000 events into an empty store, "
         + "48 series of one window; `newUsersPercent` of the events come from a user new to its "
         + "(window, series), the others repeat one; each user's UTF-8 bytes read in place, as from a "
         + "shuffle batch\n"
-        + "- `AggregateStoreBenchmark.flushCache`: per flush, one commit's changelog batches after "
+        + "- `TalliesBenchmark.flush`: per flush, one commit's changelog batches after "
         + "10,000 such events (48 dirty tallies, one record each with its new users), into a sink that counts "
-        + "bytes; ten stores flushed per invocation, so that young GCs (which the flushes' garbage "
+        + "bytes; ten sets of tallies flushed per invocation, so that young GCs (which the flushes' garbage "
         + "and the set-up's cause) fall evenly\n\n"
         + table;
   }

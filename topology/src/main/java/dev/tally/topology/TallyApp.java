@@ -2,6 +2,7 @@ package dev.tally.topology;
 
 import dev.tally.topology.admin.AdminServer;
 import dev.tally.topology.window.ClockBoard;
+import dev.tally.topology.window.CommitPacers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -69,7 +70,7 @@ public final class TallyApp implements AutoCloseable {
         config.getBoolean(TallyConfig.INPUT_PACKING));
     StreamsBuilder builder = new StreamsBuilder();
     ClockBoard board = new ClockBoard();
-    TallyTopology.build(builder, settings, input, board);
+    TallyTopology.build(builder, settings, input, board, CommitPacers.systemClock());
     Topology topology = builder.build(streamsProperties);
     LOG.debug("Topology:\n{}", topology.describe());
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties, input.clientSupplier());

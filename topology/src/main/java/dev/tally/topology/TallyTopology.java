@@ -7,9 +7,10 @@ import dev.tally.topology.internal.InternalSerdes;
 import dev.tally.topology.internal.Routed;
 import dev.tally.topology.internal.WatermarkBroadcast;
 import dev.tally.topology.window.AggregateProcessor;
-import dev.tally.topology.window.AggregateStore;
 import dev.tally.topology.window.ClockBoard;
-import dev.tally.topology.window.CommitHook;
+import dev.tally.topology.compat.CommitHook;
+import dev.tally.topology.window.CommitPacers;
+import dev.tally.topology.window.Tallies;
 import dev.tally.topology.window.InputState;
 import dev.tally.topology.window.MergeProcessor;
 import dev.tally.topology.window.RouteProcessor;
@@ -53,12 +54,12 @@ public final class TallyTopology {
    * ask), with the configured partition count.
    */
   public static void build(StreamsBuilder builder, TopologySettings settings) {
-    build(builder, settings, InputState.TIME_ONLY, new ClockBoard());
+    build(builder, settings, InputState.TIME_ONLY, new ClockBoard(), CommitPacers.systemClock());
   }
 
   /** Adds Tally's topology to {@code builder}; the clocks are reported nowhere. */
   public static void build(StreamsBuilder builder, TopologySettings settings, InputState input) {
-    build(builder, settings, input, new ClockBoard());
+    build(builder, settings, input, new ClockBoard(), CommitPacers.systemClock());
   }
 
   /**
@@ -66,11 +67,14 @@ public final class TallyTopology {
    *
    * @param input what this instance knows of the events topic: records waiting, partition count
    * @param board where the tasks report their clocks, for operators
+   * @param pacers how often the stages may ask for a commit, per stream thread
    */
   public static void build(StreamsBuilder builder, TopologySettings settings, InputState input,
-      ClockBoard board) {
+      ClockBoard board, CommitPacers pacers) {
     builder.addStateStore(CommitHook.builder(RouteProcessor.COMMIT_HOOK_STORE));
-    builder.addStateStore(AggregateStore.builder(AggregateProcessor.TALLIES_STORE));
+    builder.addStateStore(CommitHook.builder(AggregateProcessor.COMMIT_HOOK_STORE));
+    builder.addStateStore(CommitHook.builder(MergeProcessor.COMMIT_HOOK_STORE));
+    builder.addStateStore(talliesStore(AggregateProcessor.TALLIES_STORE));
     builder.addStateStore(clockStore(AggregateProcessor.WATERMARKS_STORE));
     builder.addStateStore(partialsStore(MergeProcessor.PARTIALS_STORE));
     builder.addStateStore(clockStore(MergeProcessor.WATERMARKS_STORE));
@@ -79,7 +83,7 @@ public final class TallyTopology {
         .stream(settings.eventsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
             .withName("events")
             .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp()))
-        .process(() -> new RouteProcessor(settings, input, board), Named.as("route"),
+        .process(() -> new RouteProcessor(settings, input, board, pacers), Named.as("route"),
             RouteProcessor.COMMIT_HOOK_STORE);
 
     KStream<byte[], Routed> aggregated = withoutDeadLetters(routed, "route", settings)
@@ -88,8 +92,9 @@ public final class TallyTopology {
             .withName("by-user")
             .withNumberOfPartitions(settings.aggregationPartitions())
             .withStreamPartitioner(new WatermarkBroadcast<>()))
-        .process(() -> new AggregateProcessor(settings, board), Named.as("aggregate"),
-            AggregateProcessor.TALLIES_STORE, AggregateProcessor.WATERMARKS_STORE);
+        .process(() -> new AggregateProcessor(settings, board, pacers), Named.as("aggregate"),
+            AggregateProcessor.TALLIES_STORE, AggregateProcessor.WATERMARKS_STORE,
+            AggregateProcessor.COMMIT_HOOK_STORE);
 
     withoutDeadLetters(aggregated, "aggregate", settings)
         .mapValues(value -> (BySeries) value, Named.as("aggregate-partials"))
@@ -97,8 +102,9 @@ public final class TallyTopology {
             .withName("by-series")
             .withNumberOfPartitions(settings.aggregationPartitions())
             .withStreamPartitioner(new WatermarkBroadcast<>()))
-        .process(() -> new MergeProcessor(settings), Named.as("merge"),
-            MergeProcessor.PARTIALS_STORE, MergeProcessor.WATERMARKS_STORE)
+        .process(() -> new MergeProcessor(settings, pacers), Named.as("merge"),
+            MergeProcessor.PARTIALS_STORE, MergeProcessor.WATERMARKS_STORE,
+            MergeProcessor.COMMIT_HOOK_STORE)
         .to(settings.resultsTopic(),
             Produced.with(ResultSerdes.minuteKey(), ResultSerdes.minuteCount()).withName("results"));
   }
@@ -119,6 +125,15 @@ public final class TallyTopology {
   private static StoreBuilder<KeyValueStore<Integer, Long>> clockStore(String name) {
     return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.Integer(),
         Serdes.Long()).withCachingEnabled();
+  }
+
+  /**
+   * The aggregating stage's changelog batches ({@link Tallies}): in memory, logged, not cached, since
+   * every key is written once (a batch) and deleted once (its window closed).
+   */
+  private static StoreBuilder<KeyValueStore<Bytes, byte[]>> talliesStore(String name) {
+    return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.Bytes(),
+        Serdes.ByteArray()).withCachingDisabled();
   }
 
   /**

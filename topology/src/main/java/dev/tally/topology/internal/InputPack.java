@@ -8,7 +8,6 @@ import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
-import org.apache.kafka.common.utils.ByteUtils;
 
 /**
  * Consecutive records of one events-topic partition, as fetched, carried through Kafka Streams as one
@@ -21,8 +20,8 @@ import org.apache.kafka.common.utils.ByteUtils;
  * first record it has not processed yet, never commits past a record of a pack it has not processed;
  * its timestamp is the newest of its records'. Each record is {@code offset | timestamp | key | value}:
  * the first record's offset and every timestamp as a difference from the previous one (the first's
- * from 0), in Kafka's own zig-zag varlongs ({@link ByteUtils}), the key and value each as a zig-zag
- * varint length (-1: null) and the bytes. Headers are not kept: the input stage reads none.
+ * from 0), in zig-zag varlongs (as Kafka's record format writes them), the key and value each as a zig-zag
+ * varlong length (-1: null) and the bytes. Headers are not kept: the input stage reads none.
  */
 public final class InputPack {
 
@@ -64,8 +63,8 @@ public final class InputPack {
     long newest = ConsumerRecord.NO_TIMESTAMP;
     for (int i = from; i < to; i++) {
       ConsumerRecord<byte[], byte[]> record = records.get(i);
-      ByteUtils.writeVarlong(record.offset() - offset, out);
-      ByteUtils.writeVarlong(record.timestamp() - timestamp, out);
+      writeVarlong(record.offset() - offset, out);
+      writeVarlong(record.timestamp() - timestamp, out);
       writeBytes(out, record.key());
       writeBytes(out, record.value());
       offset = record.offset();
@@ -81,19 +80,48 @@ public final class InputPack {
         first.leaderEpoch());
   }
 
-  /** The most bytes one record takes in a pack: two varlongs, two varint lengths and the bytes. */
+  /** The most bytes one record takes in a pack: four varlongs and the bytes. */
   private static int maxEntrySize(ConsumerRecord<byte[], byte[]> record) {
-    return 10 + 10 + 5 + 5 + (record.key() == null ? 0 : record.key().length)
+    return 4 * MAX_VARLONG_BYTES + (record.key() == null ? 0 : record.key().length)
         + (record.value() == null ? 0 : record.value().length);
   }
 
   private static void writeBytes(ByteBuffer out, byte[] bytes) {
     if (bytes == null) {
-      ByteUtils.writeVarint(-1, out);
+      writeVarlong(-1, out);
     } else {
-      ByteUtils.writeVarint(bytes.length, out);
+      writeVarlong(bytes.length, out);
       out.put(bytes);
     }
+  }
+
+  private static final int MAX_VARLONG_BYTES = 10;
+
+  /** Writes {@code value} zig-zag encoded, seven bits a byte, least significant first. */
+  static void writeVarlong(long value, ByteBuffer out) {
+    long zigzag = (value << 1) ^ (value >> 63);
+    while ((zigzag & ~0x7FL) != 0) {
+      out.put((byte) ((zigzag & 0x7F) | 0x80));
+      zigzag >>>= 7;
+    }
+    out.put((byte) zigzag);
+  }
+
+  /**
+   * Reads what {@link #writeVarlong} wrote.
+   *
+   * @throws IllegalArgumentException if it runs over {@value #MAX_VARLONG_BYTES} bytes
+   */
+  static long readVarlong(ByteBuffer in) {
+    long zigzag = 0;
+    for (int shift = 0; shift < 7 * MAX_VARLONG_BYTES; shift += 7) {
+      byte b = in.get();
+      zigzag |= (long) (b & 0x7F) << shift;
+      if (b >= 0) {
+        return (zigzag >>> 1) ^ -(zigzag & 1);
+      }
+    }
+    throw new IllegalArgumentException("a varlong longer than " + MAX_VARLONG_BYTES + " bytes");
   }
 
   /**
@@ -129,8 +157,8 @@ public final class InputPack {
         return false;
       }
       try {
-        offset += ByteUtils.readVarlong(pack);
-        timestamp += ByteUtils.readVarlong(pack);
+        offset += readVarlong(pack);
+        timestamp += readVarlong(pack);
         keyLength = readLength();
         keyAt = skip(keyLength);
         valueLength = readLength();
@@ -166,12 +194,12 @@ public final class InputPack {
     }
 
     private int readLength() {
-      int length = ByteUtils.readVarint(pack);
+      long length = readVarlong(pack);
       if (length < -1 || length > pack.remaining()) {
         throw new IllegalArgumentException("a length of " + length + " with " + pack.remaining()
             + " bytes left");
       }
-      return length;
+      return (int) length;
     }
 
     /** Moves past {@code length} bytes (none for -1, a null) and returns where they start. */

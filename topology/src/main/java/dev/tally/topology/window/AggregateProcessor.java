@@ -6,6 +6,7 @@ import dev.tally.decode.UserEvent;
 import dev.tally.topology.DeadLetters;
 import dev.tally.topology.TallyMetrics;
 import dev.tally.topology.TopologySettings;
+import dev.tally.topology.compat.CommitHook;
 import dev.tally.topology.internal.ByUser;
 import dev.tally.topology.internal.DeadLetter;
 import dev.tally.topology.internal.EventBatch;
@@ -22,6 +23,8 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +35,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Per event it does one lookup of the (window, series) tally from the batch's bytes in place, one
  * increment and one set insertion in memory, whatever the number of users already in the window; the
- * changelog gets one record per changed (window, series) per commit ({@link AggregateStore}). Windows
+ * changelog gets one record per changed (window, series) per commit ({@link Tallies}). Windows
  * close on the {@link LowWatermark} of the input partitions; an event for a closed window goes to the
  * dead-letter topic as {@code late}. On close, the final partial of every series of the window goes
  * downstream, followed by this partition's own watermark; meanwhile changed partials go downstream at
@@ -48,6 +51,8 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
   public static final String TALLIES_STORE = "aggregate-tallies";
   /** The input partitions' watermarks. */
   public static final String WATERMARKS_STORE = "aggregate-watermarks";
+  /** Writes the changed tallies' batches inside each commit. */
+  public static final String COMMIT_HOOK_STORE = "aggregate-commit-hook";
 
   private final TopologySettings settings;
   private final Windows windows;
@@ -58,19 +63,23 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
   private Sensor heldByGauge;
   private Sensor heldForGauge;
   /** Tallies changed since the last live update (a flag on each, no hash lookup per event). */
-  private final List<AggregateStore.Tally> changed = new ArrayList<>();
+  private final List<Tallies.Tally> changed = new ArrayList<>();
   private ProcessorContext<byte[], Routed> context;
   private TallyMetrics metrics;
   private DeadLetters deadLetters;
-  private AggregateStore tallies;
+  private Tallies tallies;
   private LowWatermark watermark;
   /** Windows have closed and their finals wait for a commit ({@link LiveCommit}). */
   private boolean owesCommit;
   /** What this partition's latest watermark said of its input. */
   private boolean forwardedCaughtUp;
+  private final CommitPacers pacers;
+  private CommitPacer pacer;
+  private CommitHook commitHook;
 
-  public AggregateProcessor(TopologySettings settings, ClockBoard board) {
+  public AggregateProcessor(TopologySettings settings, ClockBoard board, CommitPacers pacers) {
     this.settings = settings;
+    this.pacers = pacers;
     this.windows = settings.windows();
     this.board = board;
   }
@@ -78,12 +87,23 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
   @Override
   public void init(ProcessorContext<byte[], Routed> context) {
     this.context = context;
-    changed.clear(); // after a dirty close the store's tallies are new ones
+    changed.clear(); // after a dirty close the tallies are loaded anew
     owesCommit = false;
     forwardedCaughtUp = false;
     this.metrics = new TallyMetrics(context);
     this.deadLetters = new DeadLetters(context, metrics);
-    this.tallies = context.getStateStore(TALLIES_STORE);
+    // the store holds the changelog's batches, restored before init; the tallies are built from them
+    KeyValueStore<Bytes, byte[]> changelog = context.getStateStore(TALLIES_STORE);
+    this.tallies = new Tallies(changelog::put);
+    try (KeyValueIterator<Bytes, byte[]> batches = changelog.all()) {
+      tallies.load(batches);
+    }
+    this.pacer = pacers.forCurrentThread();
+    this.commitHook = context.getStateStore(COMMIT_HOOK_STORE);
+    commitHook.beforeCommit(() -> {
+      pacer.flushing();
+      tallies.flush();
+    });
     this.watermark = new LowWatermark(context.getStateStore(WATERMARKS_STORE),
         settings.inputPartitions(), context.currentSystemTimeMs());
     this.holdBack = new HoldBack(HELD_LOG_MS);
@@ -99,7 +119,9 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
 
   @Override
   public void process(Record<byte[], ByUser> record) {
-    CommitPacer.current().working();
+    pacer.working();
+    context.recordMetadata().ifPresent(source -> commitHook.lastRecord(source.topic(),
+        source.partition(), source.offset(), record.timestamp()));
     if (record.value() instanceof EventBatch batch) {
       for (EventBatch.Cursor event = batch.cursor(); event.next(); ) {
         count(batch, event);
@@ -111,7 +133,7 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
       } else if (watermark.caughtUp() != forwardedCaughtUp && watermark.current() != Long.MIN_VALUE) {
         forwardWatermark(watermark.current()); // the next stage learns whether its input caught up
       }
-      if (owesCommit && LiveCommit.due(context, watermark.current(), watermark.caughtUp())) {
+      if (owesCommit && LiveCommit.due(context, pacer, watermark.current(), watermark.caughtUp())) {
         owesCommit = false;
         context.commit();
       }
@@ -124,7 +146,7 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
       late(batch, event, window);
       return;
     }
-    AggregateStore.Tally tally = tallies.add(window, event.array(), event.seriesOffset(),
+    Tallies.Tally tally = tallies.add(window, event.array(), event.seriesOffset(),
         event.seriesLength(), event.array(), event.usernameOffset(), event.usernameLength());
     if (!tally.liveQueued) {
       tally.liveQueued = true;
@@ -166,9 +188,9 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
   }
 
   private void emitChanged() {
-    CommitPacer.current().working();
+    pacer.working();
     boolean emitted = false;
-    for (AggregateStore.Tally tally : changed) {
+    for (Tallies.Tally tally : changed) {
       if (tally.liveQueued) {
         tally.liveQueued = false;
         forwardPartial(tally.windowSeries(), tally);
@@ -176,7 +198,7 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
       }
     }
     changed.clear();
-    if (emitted && LiveCommit.due(context, watermark.current(), watermark.caughtUp())) {
+    if (emitted && LiveCommit.due(context, pacer, watermark.current(), watermark.caughtUp())) {
       context.commit(); // a live stream's live updates need not wait for the interval either
     }
   }
@@ -216,7 +238,7 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
     return ms == Long.MIN_VALUE ? "unknown" : Instant.ofEpochMilli(ms);
   }
 
-  private void forwardPartial(Bytes windowSeries, AggregateStore.Tally tally) {
+  private void forwardPartial(Bytes windowSeries, Tallies.Tally tally) {
     byte[] series = StoreKeys.seriesOf(windowSeries);
     String[] names = StoreKeys.productAndEventType(series);
     Partial partial = new Partial(context.taskId().partition(), names[0], names[1],

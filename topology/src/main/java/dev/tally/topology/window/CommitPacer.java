@@ -19,15 +19,13 @@ import java.util.function.LongSupplier;
  * commit that is not granted is not lost: the stage asks again at its next window, and
  * {@code commit.interval.ms} commits everything anyway.
  *
- * <p>It learns when a commit starts from Tally's stores' {@code flushCache} (called in every commit
- * of a task that has something to commit, before the transaction is flushed), and when it ends from
- * the next record or punctuation a processor of the thread handles ({@link #working}). Wall-clock
- * time, not the stream time Kafka Streams caches per step, which stands still during a commit.
+ * <p>It learns when a commit starts from the stages' commit hooks (run in every commit of a task that
+ * has something to commit, before the transaction is flushed), and when it ends from the next record
+ * or punctuation a processor of the thread handles ({@link #working}). Wall-clock time, not the
+ * stream time Kafka Streams caches per step, which stands still during a commit. The processors of a
+ * thread share one pacer, from {@link CommitPacers}.
  */
-final class CommitPacer {
-
-  private static final ThreadLocal<CommitPacer> THREAD =
-      ThreadLocal.withInitial(() -> new CommitPacer(System::currentTimeMillis));
+public final class CommitPacer {
 
   /** How far back the time spent in commits is counted. */
   static final long WINDOW_MS = 1_000;
@@ -41,11 +39,6 @@ final class CommitPacer {
   /** @param clock the wall clock, in milliseconds */
   CommitPacer(LongSupplier clock) {
     this.clock = clock;
-  }
-
-  /** The pacer of the calling stream thread. */
-  static CommitPacer current() {
-    return THREAD.get();
   }
 
   /** A store of a task of this thread is being flushed: a commit is under way. */

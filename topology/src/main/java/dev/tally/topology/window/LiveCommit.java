@@ -38,10 +38,12 @@ final class LiveCommit {
 
   /**
    * Whether a stage that has forwarded what closes a window should commit now: its watermark
-   * {@code watermarkMs} is live, or its input had {@code caughtUp}.
+   * {@code watermarkMs} is live, or its input had {@code caughtUp}, and its thread's {@code pacer}
+   * grants it.
    */
-  static boolean due(ProcessingContext context, long watermarkMs, boolean caughtUp) {
+  static boolean due(ProcessingContext context, CommitPacer pacer, long watermarkMs,
+      boolean caughtUp) {
     return (caughtUp || watermarkMs >= context.currentSystemTimeMs() - LIVE_LAG_MS)
-        && CommitPacer.current().mayCommit();
+        && pacer.mayCommit();
   }
 }

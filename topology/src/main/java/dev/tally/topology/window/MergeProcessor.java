@@ -5,6 +5,7 @@ import dev.tally.schema.MinuteKey;
 import dev.tally.topology.TallyMetrics;
 import dev.tally.topology.ThrottledLog;
 import dev.tally.topology.TopologySettings;
+import dev.tally.topology.compat.CommitHook;
 import dev.tally.topology.internal.BySeries;
 import dev.tally.topology.internal.Partial;
 import dev.tally.topology.internal.Watermark;
@@ -43,6 +44,8 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
 
   /** {@code window | series | source}: the latest partial of each aggregating partition. */
   public static final String PARTIALS_STORE = "merge-partials";
+  /** Tells the commit pacer when a commit starts. */
+  public static final String COMMIT_HOOK_STORE = "merge-commit-hook";
   /** The aggregating partitions' watermarks. */
   public static final String WATERMARKS_STORE = "merge-watermarks";
 
@@ -62,9 +65,12 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
   private LowWatermark watermark;
   /** Finals have gone out and wait for a commit ({@link LiveCommit}). */
   private boolean owesCommit;
+  private final CommitPacers pacers;
+  private CommitPacer pacer;
 
-  public MergeProcessor(TopologySettings settings) {
+  public MergeProcessor(TopologySettings settings, CommitPacers pacers) {
     this.settings = settings;
+    this.pacers = pacers;
     this.windows = settings.windows();
   }
 
@@ -77,6 +83,10 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
     this.withheld = metrics.counter(TallyMetrics.RESULTS_WITHHELD, null, null);
     this.partials = context.getStateStore(PARTIALS_STORE);
     this.owesCommit = false;
+    this.pacer = pacers.forCurrentThread();
+    // nothing to do inside the commit but tell the pacer that one started
+    CommitHook hook = context.getStateStore(COMMIT_HOOK_STORE);
+    hook.beforeCommit(pacer::flushing);
     this.watermark = new LowWatermark(context.getStateStore(WATERMARKS_STORE),
         settings.aggregationPartitions(), context.currentSystemTimeMs());
     context.schedule(Duration.ofMillis(settings.liveIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
@@ -85,7 +95,7 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
 
   @Override
   public void process(Record<byte[], BySeries> record) {
-    CommitPacer.current().working();
+    pacer.working();
     if (record.value() instanceof Partial partial) {
       merge(partial);
     } else if (record.value() instanceof Watermark upstream) {
@@ -93,7 +103,7 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
       if (before != null) {
         close(before, watermark.current());
       }
-      if (owesCommit && LiveCommit.due(context, watermark.current(), watermark.caughtUp())) {
+      if (owesCommit && LiveCommit.due(context, pacer, watermark.current(), watermark.caughtUp())) {
         owesCommit = false;
         context.commit();
       }
@@ -152,7 +162,7 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
   }
 
   private void emitChanged() {
-    CommitPacer.current().working();
+    pacer.working();
     boolean emitted = !changed.isEmpty();
     for (Iterator<Bytes> it = changed.iterator(); it.hasNext(); ) {
       Bytes windowSeries = it.next();
@@ -168,7 +178,7 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
       emit(windowSeries, count, unique, false);
       it.remove();
     }
-    if (emitted && LiveCommit.due(context, watermark.current(), watermark.caughtUp())) {
+    if (emitted && LiveCommit.due(context, pacer, watermark.current(), watermark.caughtUp())) {
       context.commit(); // a live stream's live updates need not wait for the interval either
     }
   }

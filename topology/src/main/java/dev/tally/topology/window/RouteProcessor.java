@@ -9,6 +9,7 @@ import dev.tally.topology.DeadLetters;
 import dev.tally.topology.TallyMetrics;
 import dev.tally.topology.ThrottledLog;
 import dev.tally.topology.TopologySettings;
+import dev.tally.topology.compat.CommitHook;
 import dev.tally.topology.internal.DeadLetter;
 import dev.tally.topology.internal.EventBatch;
 import dev.tally.topology.internal.InputPack;
@@ -80,6 +81,8 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   private DeadLetters deadLetters;
   private SourceClock clock;
   private CommitHook commitHook;
+  private final CommitPacers pacers;
+  private CommitPacer pacer;
   private EventBatch.Builder[] batches;
   private final Map<InputFormat, Sensor> decodedByFormat = new EnumMap<>(InputFormat.class);
   /** Decoded events per format not yet recorded: a sensor records under a lock, so once per batch. */
@@ -105,8 +108,10 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   private boolean ahead;
   private int routed;
 
-  public RouteProcessor(TopologySettings settings, InputState input, ClockBoard board) {
+  public RouteProcessor(TopologySettings settings, InputState input, ClockBoard board,
+      CommitPacers pacers) {
     this.settings = settings;
+    this.pacers = pacers;
     this.generation = settings.generation();
     this.input = input;
     this.board = board;
@@ -137,14 +142,18 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     this.drainedGauge = metrics.gauge(TallyMetrics.INPUT_DRAINED);
     this.quietGauge = metrics.gauge(TallyMetrics.INPUT_QUIET);
     this.commitHook = context.getStateStore(COMMIT_HOOK_STORE);
-    commitHook.beforeCommit(this::sendBatches);
+    this.pacer = pacers.forCurrentThread();
+    commitHook.beforeCommit(() -> {
+      pacer.flushing();
+      sendBatches();
+    });
     context.schedule(Duration.ofMillis(settings.watermarkIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
         this::punctuate);
   }
 
   @Override
   public void process(Record<byte[], byte[]> record) {
-    CommitPacer.current().working();
+    pacer.working();
     RecordMetadata source = context.recordMetadata().orElseThrow();
     commitHook.lastRecord(source.topic(), source.partition(), source.offset(), record.timestamp());
     this.source = source;
@@ -245,7 +254,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   }
 
   private void punctuate(long now) {
-    CommitPacer.current().working();
+    pacer.working();
     int partition = context.taskId().partition();
     long waiting = input.waiting(partition);
     // drained only once nothing is left to process, which the consumer's lag alone does not say
@@ -331,7 +340,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   }
 
   private void commitIfDue(long watermark, boolean caughtUp) {
-    if (owesCommit && LiveCommit.due(context, watermark, caughtUp)) {
+    if (owesCommit && LiveCommit.due(context, pacer, watermark, caughtUp)) {
       owesCommit = false;
       context.commit();
     }

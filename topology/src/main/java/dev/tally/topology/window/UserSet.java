@@ -6,7 +6,7 @@ import java.util.Arrays;
  * The distinct usernames of one tally, as UTF-8 bytes, without an object per name.
  *
  * <p>An append-only arena holds each name once, in the order first seen, as {@code length (4 bytes,
- * big-endian) | bytes}: the layout of the users in {@link AggregateStore}'s changelog records, so the
+ * big-endian) | bytes}: the layout of the users in {@link Tallies}' changelog records, so the
  * names new since a flush are the arena's tail and are written as they are. An open-addressing table of
  * (hash, arena offset) finds a name with one probe of an int array and one comparison in the arena.
  * About 30 bytes per 11-byte name, where a {@code HashSet<String>} took about 100 (a map node, a

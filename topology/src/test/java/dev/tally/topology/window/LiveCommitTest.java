@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteKey;
 import dev.tally.topology.TopologySettings;
+import dev.tally.topology.compat.CommitHook;
 import dev.tally.topology.internal.ByUser;
 import dev.tally.topology.internal.BySeries;
 import dev.tally.topology.internal.EventBatch;
@@ -35,17 +36,19 @@ class LiveCommitTest {
   private static final long NOW = Instant.parse("2026-12-01T12:00:00Z").toEpochMilli();
   private final TopologySettings settings = new TopologySettings("events", "results",
       "dead-letters", new Windows(MINUTE, 10_000), 5_000, 1_000, 200, 1, 1);
+  private final CommitPacer pacer = new CommitPacer(() -> NOW);
+  private final CommitPacers pacers = new CommitPacers(() -> NOW);
 
   @Test
   void theRuleIsTheWatermarksLagBehindTheWallClockOrACaughtUpInput() {
     MockProcessorContext<Object, Object> context = new MockProcessorContext<>();
     context.setCurrentSystemTimeMs(NOW);
-    assertFalse(LiveCommit.due(context, NOW - LiveCommit.LIVE_LAG_MS - 1, false),
+    assertFalse(LiveCommit.due(context, pacer, NOW - LiveCommit.LIVE_LAG_MS - 1, false),
         "a watermark more than the live lag behind is a backlog's");
-    assertTrue(LiveCommit.due(context, NOW - LiveCommit.LIVE_LAG_MS, false));
+    assertTrue(LiveCommit.due(context, pacer, NOW - LiveCommit.LIVE_LAG_MS, false));
     // a producer's clock ahead of this machine's: live
-    assertTrue(LiveCommit.due(context, NOW + 500, false));
-    assertTrue(LiveCommit.due(context, NOW - 30 * MINUTE, true), "the end of a backlog");
+    assertTrue(LiveCommit.due(context, pacer, NOW + 500, false));
+    assertTrue(LiveCommit.due(context, pacer, NOW - 30 * MINUTE, true), "the end of a backlog");
   }
 
   @Test
@@ -152,12 +155,14 @@ class LiveCommitTest {
   }
 
   private AggregateProcessor aggregate(MockProcessorContext<byte[], Routed> context) {
-    AggregateStore tallies = new AggregateStore(AggregateProcessor.TALLIES_STORE);
-    tallies.open((key, value) -> {
-    });
+    KeyValueStore<Bytes, byte[]> tallies = Stores.keyValueStoreBuilder(
+        Stores.inMemoryKeyValueStore(AggregateProcessor.TALLIES_STORE), Serdes.Bytes(),
+        Serdes.ByteArray()).withLoggingDisabled().build();
+    tallies.init(context.getStateStoreContext(), tallies);
     context.addStateStore(tallies);
     context.addStateStore(clock(AggregateProcessor.WATERMARKS_STORE, context));
-    AggregateProcessor aggregate = new AggregateProcessor(settings, new ClockBoard());
+    context.addStateStore(hook(AggregateProcessor.COMMIT_HOOK_STORE, context));
+    AggregateProcessor aggregate = new AggregateProcessor(settings, new ClockBoard(), pacers);
     aggregate.init(context);
     return aggregate;
   }
@@ -169,7 +174,8 @@ class LiveCommitTest {
     partials.init(context.getStateStoreContext(), partials);
     context.addStateStore(partials);
     context.addStateStore(clock(MergeProcessor.WATERMARKS_STORE, context));
-    MergeProcessor merge = new MergeProcessor(settings);
+    context.addStateStore(hook(MergeProcessor.COMMIT_HOOK_STORE, context));
+    MergeProcessor merge = new MergeProcessor(settings, pacers);
     merge.init(context);
     return merge;
   }
@@ -194,6 +200,12 @@ class LiveCommitTest {
 
   private static Record<byte[], ByUser> watermark(long timestampMs, boolean caughtUp) {
     return new Record<>(Watermark.KEY, Watermark.at(0, 1, timestampMs, caughtUp), timestampMs);
+  }
+
+  private static CommitHook hook(String name, MockProcessorContext<?, ?> context) {
+    CommitHook hook = CommitHook.builder(name).build();
+    hook.init(context.getStateStoreContext(), hook);
+    return hook;
   }
 
   private static KeyValueStore<Integer, Long> clock(String name, MockProcessorContext<?, ?> context) {

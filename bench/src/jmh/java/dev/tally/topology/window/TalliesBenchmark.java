@@ -16,10 +16,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The aggregating stage's per-event step, {@link AggregateStore#add}, and its per-commit step,
- * {@link AggregateStore#flushCache}, without Kafka Streams: the store writes its changelog into a
- * sink that only counts bytes ({@link AggregateStore#open}, package-private, which is why this class
- * sits in the store's package). Run with {@code ./tally jmh}.
+ * The aggregating stage's per-event step, {@link Tallies#add}, and its per-commit step,
+ * {@link Tallies#flush}, without Kafka Streams: the changelog is a sink that only counts bytes. Run
+ * with {@code ./tally jmh}.
  *
  * <p>Events go to 48 series of one window; {@code newUsersPercent} of them come from a user new to
  * that (window, series), the others repeat one of its earlier users. Each event's series and user are
@@ -27,7 +26,7 @@ import org.openjdk.jmh.annotations.State;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-public class AggregateStoreBenchmark {
+public class TalliesBenchmark {
 
   static final int SERIES = 48;
   /** Events per {@code add} invocation (a fresh store each): the result is per event. */
@@ -35,7 +34,7 @@ public class AggregateStoreBenchmark {
   /** Events added before each measured flush: about one commit interval of one task. */
   static final int COMMIT_EVENTS = 10_000;
   /**
-   * Stores flushed per {@code flushCache} invocation: a young GC that lands in a ~100 µs flush
+   * Stores flushed per {@code flush} invocation: a young GC that lands in a ~100 µs flush
    * would otherwise make or break its sample; over ten, each pays its share.
    */
   static final int FLUSHES = 10;
@@ -75,7 +74,7 @@ public class AggregateStoreBenchmark {
     }
 
     /** Counts event {@code i} in {@code store}, as the aggregating stage does. */
-    void add(AggregateStore store, int i) {
+    void add(Tallies store, int i) {
       byte[] event = events[i];
       int seriesLength = seriesLengths[i];
       store.add(WINDOW, event, 0, seriesLength, event, seriesLength, event.length - seriesLength);
@@ -85,7 +84,7 @@ public class AggregateStoreBenchmark {
   /** An empty store and {@link #ADD_EVENTS} events for it. */
   @State(Scope.Thread)
   public static class ToAdd extends Events {
-    AggregateStore store;
+    Tallies store;
 
     @Setup(Level.Trial)
     public void generate() {
@@ -94,15 +93,14 @@ public class AggregateStoreBenchmark {
 
     @Setup(Level.Invocation)
     public void reset() {
-      store = new AggregateStore("bench");
-      store.open(new CountingSink());
+      store = new Tallies(new CountingSink());
     }
   }
 
   /** {@link #FLUSHES} stores, each holding one commit interval's events, none flushed yet. */
   @State(Scope.Thread)
   public static class ToFlush extends Events {
-    final AggregateStore[] stores = new AggregateStore[FLUSHES];
+    final Tallies[] stores = new Tallies[FLUSHES];
     CountingSink sink;
 
     @Setup(Level.Trial)
@@ -114,8 +112,7 @@ public class AggregateStoreBenchmark {
     public void fill() {
       sink = new CountingSink();
       for (int f = 0; f < FLUSHES; f++) {
-        stores[f] = new AggregateStore("bench");
-        stores[f].open(sink);
+        stores[f] = new Tallies(sink);
         for (int i = 0; i < events.length; i++) {
           add(stores[f], i);
         }
@@ -124,12 +121,12 @@ public class AggregateStoreBenchmark {
   }
 
   /** Counts what would go to the changelog, so that nothing written can be optimised away. */
-  static final class CountingSink implements AggregateStore.ChangelogSink {
+  static final class CountingSink implements Tallies.Changelog {
     long records;
     long bytes;
 
     @Override
-    public void send(Bytes key, byte[] value) {
+    public void put(Bytes key, byte[] value) {
       records++;
       bytes += key.get().length + (value == null ? 0 : value.length);
     }
@@ -138,8 +135,8 @@ public class AggregateStoreBenchmark {
   /** One event counted: the tally looked up from the bytes (or created), its count, its user set. */
   @Benchmark
   @OperationsPerInvocation(ADD_EVENTS)
-  public AggregateStore add(ToAdd state) {
-    AggregateStore store = state.store;
+  public Tallies add(ToAdd state) {
+    Tallies store = state.store;
     for (int i = 0; i < state.events.length; i++) {
       state.add(store, i);
     }
@@ -149,9 +146,9 @@ public class AggregateStoreBenchmark {
   /** One commit's changelog batches: one record per dirty (window, series), its new users in it. */
   @Benchmark
   @OperationsPerInvocation(FLUSHES)
-  public long flushCache(ToFlush state) {
-    for (AggregateStore store : state.stores) {
-      store.flushCache();
+  public long flush(ToFlush state) {
+    for (Tallies store : state.stores) {
+      store.flush();
     }
     if (state.sink.records < (long) SERIES * FLUSHES) {
       throw new IllegalStateException("only " + state.sink.records + " batches written");

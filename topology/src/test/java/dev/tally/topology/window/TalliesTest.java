@@ -30,10 +30,10 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.Test;
 
 /**
- * The aggregation store's changelog: one batch per changed series per commit, tombstones on close, and
- * a restore that gives the same tallies; alone and inside the topology.
+ * The aggregating stage's tallies and their changelog: one batch per changed series per commit,
+ * deletes on close, and a restore that gives the same tallies; alone and inside the topology.
  */
-class AggregateStoreTest {
+class TalliesTest {
 
   private static final long MINUTE = 60_000;
   private static final long W = 1478507520000L;
@@ -41,22 +41,7 @@ class AggregateStoreTest {
   private static final Bytes AUTOMATE = key(W, "automate", "browser_error");
 
   private final List<KeyValue<Bytes, byte[]>> changelog = new ArrayList<>();
-  private final AggregateStore store = open(changelog);
-
-  @Test
-  void theStoreIsAlwaysLoggedByItselfAndTheCommitHookNever() {
-    assertTrue(AggregateStore.builder("tallies").loggingEnabled());
-    assertThrows(UnsupportedOperationException.class,
-        () -> AggregateStore.builder("tallies").withLoggingDisabled());
-    assertThrows(UnsupportedOperationException.class,
-        () -> AggregateStore.builder("tallies").withCachingEnabled());
-    assertEquals(Map.of("segment.bytes", "1048576"), AggregateStore.builder("tallies")
-        .withLoggingEnabled(Map.of("segment.bytes", "1048576")).logConfig());
-    assertFalse(CommitHook.builder("hook").loggingEnabled());
-    assertThrows(UnsupportedOperationException.class,
-        () -> CommitHook.builder("hook").withLoggingEnabled(Map.of()));
-    assertEquals("hook", CommitHook.builder("hook").withLoggingDisabled().build().name());
-  }
+  private final Tallies store = open(changelog);
 
   @Test
   void countsEventsAndDistinctUsers() {
@@ -74,21 +59,21 @@ class AggregateStoreTest {
       store.add(i % 2 == 0 ? LIVE : AUTOMATE, "user-" + i % 300);
     }
     assertEquals(List.of(), changelog, "written before the commit");
-    store.flushCache();
+    store.flush();
     assertEquals(2, changelog.size());
 
     store.add(LIVE, "user-0");
-    store.flushCache();
-    store.flushCache();
+    store.flush();
+    store.flush();
     assertEquals(3, changelog.size(), "one more record for the one changed series, none for no change");
   }
 
   @Test
   void closingAWindowDeletesEachOfItsBatchesAndForgetsWhatWasNeverWritten() {
     store.add(LIVE, "u1");
-    store.flushCache();
+    store.flush();
     store.add(LIVE, "u2");
-    store.flushCache();
+    store.flush();
     store.add(LIVE, "u3");
     Bytes later = key(W + MINUTE, "live", "rails-5xx");
     store.add(later, "u1");
@@ -104,7 +89,7 @@ class AggregateStoreTest {
     assertNull(store.get(LIVE));
     assertTally(1, 1, store.get(later));
     changelog.clear();
-    store.flushCache();
+    store.flush();
     assertEquals(1, changelog.size(), "only the open window's pending batch is left to write");
   }
 
@@ -123,29 +108,28 @@ class AggregateStoreTest {
       for (int i = 0; i < 200; i++) {
         store.add(keys.get(first + random.nextInt(keys.size() - first)), "user-" + random.nextInt(150));
       }
-      store.flushCache();
+      store.flush();
       if (commit == 20) {
         store.closeBefore(W + MINUTE, (key, tally) -> { });
       }
     }
 
-    AggregateStore restored = restore(changelog);
+    Tallies restored = restore(changelog);
     assertSameTallies(store, restored, keys);
     assertNull(restored.get(keys.get(0)), "a closed window came back");
 
     // both go on with the same events: the restored store's new batches must not overwrite old ones
     List<KeyValue<Bytes, byte[]>> history = new ArrayList<>(changelog);
     List<KeyValue<Bytes, byte[]>> more = new ArrayList<>();
-    AggregateStore goingOn = restore(history);
-    goingOn.open((key, value) -> more.add(KeyValue.pair(key, value)));
+    Tallies goingOn = restore(history, more);
     for (int i = 0; i < 500; i++) {
       Bytes key = keys.get(3 + random.nextInt(keys.size() - 3));
       String user = "user-" + random.nextInt(200);
       store.add(key, user);
       goingOn.add(key, user);
     }
-    store.flushCache();
-    goingOn.flushCache();
+    store.flush();
+    goingOn.flush();
     assertSameTallies(store, goingOn, keys);
     List<KeyValue<Bytes, byte[]>> both = new ArrayList<>(history);
     both.addAll(more);
@@ -160,16 +144,16 @@ class AggregateStoreTest {
       users.add(user);
       store.add(LIVE, user);
     }
-    store.flushCache();
+    store.flush();
     assertTrue(changelog.size() > 5, changelog.size() + " records");
-    assertTrue(changelog.stream().allMatch(r -> r.value.length <= AggregateStore.MAX_BATCH_BYTES));
+    assertTrue(changelog.stream().allMatch(r -> r.value.length <= Tallies.MAX_BATCH_BYTES));
     assertTally(20_000, 20_000, restore(changelog).get(LIVE));
   }
 
   @Test
   void seriesAreFoundFromTheirBytesInPlaceAcrossGrowthRemovalsAndClosedWindows() {
     // a reference model against the store's own index: many series per window (the index grows),
-    // tallies forgotten one by one (restore tombstones, in any order) and by whole windows (closing)
+    // tallies forgotten by whole windows (closing), one by one in key order
     Random random = new Random(7);
     Map<Bytes, long[]> want = new java.util.HashMap<>();
     List<Bytes> keys = new ArrayList<>();
@@ -178,8 +162,7 @@ class AggregateStoreTest {
         keys.add(key(W + w * MINUTE, "product-" + s % 7, "type-" + s));
       }
     }
-    AggregateStore store = new AggregateStore("test");
-    store.open((key, value) -> { });
+    Tallies store = new Tallies((key, value) -> { });
     long closedBefore = Long.MIN_VALUE;
     for (int op = 0; op < 60_000; op++) {
       Bytes key = keys.get(random.nextInt(keys.size()));
@@ -188,10 +171,7 @@ class AggregateStoreTest {
         continue;
       }
       int roll = random.nextInt(100);
-      if (roll < 3) {
-        store.restore(batchKey(key, 0).get(), null); // a tally's tombstone
-        want.remove(key);
-      } else if (roll == 3 && op > 30_000 && closedBefore == Long.MIN_VALUE) {
+      if (roll == 3 && op > 30_000 && closedBefore == Long.MIN_VALUE) {
         closedBefore = W + 2 * MINUTE;
         store.closeBefore(closedBefore, (closed, tally) -> { });
         want.keySet().removeIf(k -> StoreKeys.windowOf(k) < W + 2 * MINUTE);
@@ -201,7 +181,7 @@ class AggregateStoreTest {
         byte[] batch = new byte[series.length + 11];
         System.arraycopy(series, 0, batch, 5, series.length);
         byte[] user = ("u" + random.nextInt(20)).getBytes(StandardCharsets.UTF_8);
-        AggregateStore.Tally tally = store.add(window, batch, 5, series.length, user, 0, user.length);
+        Tallies.Tally tally = store.add(window, batch, 5, series.length, user, 0, user.length);
         long[] counts = want.computeIfAbsent(key, k -> new long[2]);
         counts[0]++;
         assertEquals(key, tally.windowSeries());
@@ -211,7 +191,7 @@ class AggregateStoreTest {
     assertTrue(closedBefore != Long.MIN_VALUE, "never closed a window");
     int open = 0;
     for (Bytes key : keys) {
-      AggregateStore.Tally tally = store.get(key);
+      Tallies.Tally tally = store.get(key);
       if (want.containsKey(key)) {
         open++;
         assertTrue(tally != null, "lost " + key);
@@ -224,14 +204,13 @@ class AggregateStoreTest {
   }
 
   @Test
-  void closingTheStoreDropsWhatTheCommitHasNotWritten() {
+  void whatNoCommitWroteIsNotRestored() {
     store.add(LIVE, "u1");
-    store.flushCache();
+    store.flush();
     store.add(LIVE, "u2");
     store.add(AUTOMATE, "u3");
-    // what Kafka Streams does after an aborted transaction: close, then restore the committed changelog
-    store.close();
-    AggregateStore revived = restore(changelog);
+    // after an aborted transaction Kafka Streams restores the committed changelog, and new tallies load it
+    Tallies revived = restore(changelog);
     assertTally(1, 1, revived.get(LIVE));
     assertNull(revived.get(AUTOMATE));
   }
@@ -260,9 +239,8 @@ class AggregateStoreTest {
 
       List<KeyValue<byte[], byte[]>> written = changelogTopic.readKeyValuesToList();
       assertEquals(2, written.size());
-      AggregateStore restored = new AggregateStore("test");
-      restored.open((key, value) -> { });
-      written.forEach(record -> restored.restore(record.key, record.value));
+      Tallies restored = restore(written.stream()
+          .map(record -> KeyValue.pair(Bytes.wrap(record.key), record.value)).toList());
       assertTally(150, 250, restored.get(LIVE));
       assertTally(150, 250, restored.get(AUTOMATE));
 
@@ -280,28 +258,40 @@ class AggregateStoreTest {
     }
   }
 
-  private static AggregateStore open(List<KeyValue<Bytes, byte[]>> sink) {
-    AggregateStore store = new AggregateStore("test");
-    store.open((key, value) -> sink.add(KeyValue.pair(key, value)));
-    return store;
+  private static Tallies open(List<KeyValue<Bytes, byte[]>> sink) {
+    return new Tallies((key, value) -> sink.add(KeyValue.pair(key, value)));
   }
 
-  private static AggregateStore restore(List<KeyValue<Bytes, byte[]>> records) {
-    AggregateStore store = new AggregateStore("test");
-    store.open((key, value) -> {
-      throw new AssertionError("restoring wrote to the changelog");
-    });
+  /**
+   * New tallies loaded from {@code records} as the logged store restores them (a delete removes the
+   * batch), then writing to {@code sink}.
+   */
+  private static Tallies restore(List<KeyValue<Bytes, byte[]>> records,
+      List<KeyValue<Bytes, byte[]>> sink) {
+    TreeMap<Bytes, byte[]> restored = new TreeMap<>();
     for (KeyValue<Bytes, byte[]> record : records) {
-      store.restore(record.key.get(), record.value);
+      if (record.value == null) {
+        restored.remove(record.key);
+      } else {
+        assertNull(restored.put(record.key, record.value), "a batch written twice: " + record.key);
+      }
     }
-    return store;
+    Tallies tallies = open(sink);
+    tallies.load(restored.entrySet().stream()
+        .map(entry -> KeyValue.pair(entry.getKey(), entry.getValue())).iterator());
+    assertEquals(List.of(), sink, "loading wrote to the changelog");
+    return tallies;
   }
 
-  private static void assertSameTallies(AggregateStore want, AggregateStore got, List<Bytes> keys) {
+  private static Tallies restore(List<KeyValue<Bytes, byte[]>> records) {
+    return restore(records, new ArrayList<>());
+  }
+
+  private static void assertSameTallies(Tallies want, Tallies got, List<Bytes> keys) {
     int open = 0;
     for (Bytes key : keys) {
-      AggregateStore.Tally expected = want.get(key);
-      AggregateStore.Tally actual = got.get(key);
+      Tallies.Tally expected = want.get(key);
+      Tallies.Tally actual = got.get(key);
       if (expected == null) {
         assertNull(actual, "restored a tally that is not there: " + key);
       } else {
@@ -312,7 +302,7 @@ class AggregateStoreTest {
     assertTrue(open > 3, "too few open tallies to be a test");
   }
 
-  private static void assertTally(long unique, long count, AggregateStore.Tally tally) {
+  private static void assertTally(long unique, long count, Tallies.Tally tally) {
     assertTrue(tally != null, "no tally");
     assertEquals(count, tally.count(), "count");
     assertEquals(unique, tally.uniqueUsers(), "unique users");

@@ -11,13 +11,8 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.processor.StateStore;
-import org.apache.kafka.streams.processor.StateStoreContext;
-import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
-import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.internals.CachedStateStore;
+import org.apache.kafka.streams.KeyValue;
 
 /**
  * The aggregating stage's state, per {@code window | series}: the event count and the set of distinct
@@ -26,18 +21,16 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  *
  * <p>Changelog record: key {@code window | series | batch} (batch: a 4-byte sequence number per
  * {@code window | series}), value {@code events since the previous batch (8 bytes) | users new since
- * the previous batch (4-byte length, UTF-8)*}. Restoring adds the batches up. Closing a window writes
- * one tombstone per batch of its series, so the compacted changelog only holds open windows.
+ * the previous batch (4-byte length, UTF-8)*}. {@link #load} adds the batches up. Closing a window
+ * deletes every batch of its series, so the compacted changelog only holds open windows.
  *
- * <p>Why this is exactly once: the pending batches are written in {@link #flushCache()}, which Kafka
- * Streams calls for every {@link CachedStateStore} in {@code StreamTask#prepareCommit}, before the
- * record collector is flushed and the input offsets go into the same transaction (the hook its own
- * caching stores use; {@link StateStore#commit} runs only after the transaction has committed, too late).
- * When a transaction aborts, Kafka Streams closes the task dirty ({@link #close()} drops everything,
- * pending batches included) and rebuilds the store from the committed changelog, as it does for its own
- * in-memory stores; standby replicas restore from the same records.
+ * <p>The batches go into a logged, uncached Kafka Streams key-value store ({@link Changelog}), which
+ * writes them to its changelog topic and restores them: {@link #flush} runs inside the commit
+ * ({@link dev.tally.topology.compat.CommitHook}), so they are in the transaction that commits the
+ * offsets of the events they count. When a transaction aborts, Kafka Streams closes the task dirty
+ * and rebuilds the store from the committed changelog; the processor then loads new tallies from it.
  */
-public final class AggregateStore extends OwnStore<Bytes, byte[]> {
+public final class Tallies {
 
   /** Keeps each changelog record well below the producer's and broker's 1 MiB default limits. */
   static final int MAX_BATCH_BYTES = 64 * 1024;
@@ -53,15 +46,11 @@ public final class AggregateStore extends OwnStore<Bytes, byte[]> {
   private SeriesIndex lastIndex;
   /** Tallies changed since the last flush; those still marked dirty (not closed since) are written. */
   private final List<Tally> dirty = new ArrayList<>();
-  private ChangelogSink changelog;
+  private final Changelog changelog;
 
-  AggregateStore(String name) {
-    super(name);
-  }
-
-  /** A builder for the topology; the store is always logged and never cached by Kafka Streams. */
-  public static StoreBuilder<AggregateStore> builder(String name) {
-    return new OwnStoreBuilder<>(name, true, AggregateStore::new);
+  /** @param changelog where the batches go: a logged store's {@code put}, or a test's list */
+  public Tallies(Changelog changelog) {
+    this.changelog = changelog;
   }
 
   /** The count and users of one {@code window | series}. */
@@ -74,7 +63,7 @@ public final class AggregateStore extends OwnStore<Bytes, byte[]> {
     private int pendingFrom;
     /** Batches of this tally in the changelog: the next batch's number. */
     private int batches;
-    /** In the store's list of tallies to flush: set membership without a hash lookup per event. */
+    /** In the list of tallies to flush: set membership without a hash lookup per event. */
     private boolean dirty;
     /** Waiting in the aggregating stage's list of live updates to send. */
     boolean liveQueued;
@@ -96,23 +85,21 @@ public final class AggregateStore extends OwnStore<Bytes, byte[]> {
     }
   }
 
-  /** Where changelog records go; Kafka Streams' record collector, or a test's list. */
-  interface ChangelogSink {
-    void send(Bytes key, byte[] value);
+  /** Where changelog records go: a batch, or {@code null} to delete one. */
+  @FunctionalInterface
+  public interface Changelog {
+    void put(Bytes key, byte[] value);
   }
 
-  @Override
-  public void init(StateStoreContext context, StateStore root) {
-    InternalProcessorContext<?, ?> internal = opened(context);
-    changelog = (key, value) -> internal.logChange(name(), key, value,
-        internal.currentSystemTimeMs(), new RecordHeaders(), getPosition());
-    context.register(root, this::restore);
-  }
-
-  /** For tests: the store without Kafka Streams, writing its changelog to {@code sink}. */
-  void open(ChangelogSink sink) {
-    changelog = sink;
-    opened();
+  /**
+   * Adds up the batches of a restored changelog, as {@code store.all()} returns them (in key order,
+   * deleted ones gone).
+   */
+  public void load(Iterator<KeyValue<Bytes, byte[]>> batches) {
+    while (batches.hasNext()) {
+      KeyValue<Bytes, byte[]> batch = batches.next();
+      restore(batch.key.get(), batch.value);
+    }
   }
 
   /** Counts one event of {@code user} in {@code windowSeries}: {@link #add(Bytes, byte[], int, int)}. */
@@ -210,16 +197,14 @@ public final class AggregateStore extends OwnStore<Bytes, byte[]> {
       tally.dirty = false;
       unindex(tally);
       for (int batch = 0; batch < tally.batches; batch++) {
-        changelog.send(batchKey(tally.windowSeries, batch), null);
+        changelog.put(batchKey(tally.windowSeries, batch), null);
       }
       it.remove();
     }
   }
 
   /** Writes one batch record per changed tally (more when its new users exceed a record's size). */
-  @Override
-  public void flushCache() {
-    CommitPacer.current().flushing();
+  public void flush() {
     for (Tally tally : dirty) {
       if (!tally.dirty) {
         continue; // closed since it changed
@@ -240,7 +225,7 @@ public final class AggregateStore extends OwnStore<Bytes, byte[]> {
         }
         byte[] value = ByteBuffer.allocate(EVENTS_BYTES + next - from).putLong(events)
             .put(arena, from, next - from).array();
-        changelog.send(batchKey(tally.windowSeries, tally.batches++), value);
+        changelog.put(batchKey(tally.windowSeries, tally.batches++), value);
         events = 0;
       } while (next < end);
       tally.pendingCount = 0;
@@ -250,16 +235,9 @@ public final class AggregateStore extends OwnStore<Bytes, byte[]> {
     dirty.clear();
   }
 
-  /** One changelog record; a tombstone forgets the whole tally, as closing deletes all its batches. */
+  /** Adds one changelog batch. */
   void restore(byte[] key, byte[] value) {
     Bytes windowSeries = Bytes.wrap(Arrays.copyOf(key, key.length - BATCH_BYTES));
-    if (value == null) {
-      Tally gone = tallies.remove(windowSeries);
-      if (gone != null) {
-        unindex(gone);
-      }
-      return;
-    }
     Tally tally = get(windowSeries);
     if (tally == null) {
       tally = new Tally(windowSeries);
@@ -282,16 +260,6 @@ public final class AggregateStore extends OwnStore<Bytes, byte[]> {
     byte[] prefix = windowSeries.get();
     return Bytes.wrap(ByteBuffer.allocate(prefix.length + BATCH_BYTES).put(prefix).putInt(batch)
         .array());
-  }
-
-  /** Drops everything, pending batches too: after a dirty close, state comes back from the changelog. */
-  @Override
-  public void close() {
-    tallies.clear();
-    windows.clear();
-    lastIndex = null;
-    dirty.clear();
-    closed();
   }
 
   /**
