@@ -1,5 +1,6 @@
 package dev.tally.bench;
 
+import dev.tally.bench.Backlog.Expected;
 import dev.tally.bench.FinalWatch.Counts;
 import dev.tally.bench.FinalWatch.SeriesWindow;
 import dev.tally.decode.EventDecoder;
@@ -13,8 +14,8 @@ import dev.tally.topology.ResultSerdes;
 import dev.tally.topology.TallyApp;
 import dev.tally.topology.TallyConfig;
 import dev.tally.topology.window.AggregateProcessor;
-import dev.tally.topology.window.Tallies;
 import dev.tally.topology.window.StoreKeys;
+import dev.tally.topology.window.Tallies;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -83,7 +84,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   private static final long WINDOW_MS = 60_000;
   private static final long GRACE_MS = 10_000;
-  private static final String FLUSH_SERIES = "bench-flush";
+  private static final String FLUSH_SERIES = Backlog.FLUSH_SERIES;
   private static final Duration NO_PROGRESS = Duration.ofSeconds(180);
   /** How often Tally's committed offsets are asked for, until its steady-state marks are seen. */
   private static final Duration PROBE_EVERY = Duration.ofMillis(50);
@@ -341,10 +342,7 @@ public final class BenchCommand implements Callable<Integer> {
   private record LatencyRun(Latency topic, Map<String, Latency> sinks) {
   }
 
-  private record Expected(Map<String, Long> windows, long events) {
-  }
-
-  private static String threadsLabel(int threadCount) {
+  static String threadsLabel(int threadCount) {
     return threadCount + " thread" + (threadCount > 1 ? "s" : "");
   }
 
@@ -352,48 +350,10 @@ public final class BenchCommand implements Callable<Integer> {
     results.computeIfAbsent(name, n -> new ArrayList<>()).add(result);
   }
 
+  /** The backlog every job reads: keyed by user, lz4-compressed. */
   private Expected preload(String bootstrap) throws Exception {
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-      // the events are dated in the past: time-based retention must not delete them mid-run
-      admin.createTopics(List.of(new NewTopic("bench-events", partitions, (short) 1)
-          .configs(Map.of("retention.ms", "-1")))).all().get();
-    }
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    Random random = new Random(42);
-    double[] zipf = zipfWeights(series);
-    long start = Instant.parse("2026-11-01T00:00:00Z").toEpochMilli();
-    long span = minutes * 60_000L;
-    Map<String, Long> windows = new HashMap<>();
-    long begun = System.nanoTime();
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props,
-        new ByteArraySerializer(), new ByteArraySerializer())) {
-      for (int i = 0; i < events; i++) {
-        int s = skew.equals("zipf") ? pick(zipf, random.nextDouble()) : random.nextInt(series);
-        String user = "user-" + s + "-" + random.nextInt(users);
-        long ms = start + (long) i * span / events + random.nextInt(2_000);
-        UserEvent event = new UserEvent("product-" + (s % 6), "type-" + s, user, ms * 1_000_000L);
-        producer.send(new ProducerRecord<>("bench-events", null, ms,
-            user.getBytes(StandardCharsets.UTF_8), EventDecoder.encodeAvro(event)));
-        windows.merge(event.product() + "|" + event.eventType() + "|" + Math.floorDiv(ms, WINDOW_MS)
-            * WINDOW_MS, 1L, Long::sum);
-        if (i % 500_000 == 0 && i > 0) {
-          log.printf("# preloaded %,d of %,d events%n", i, events);
-        }
-      }
-      // one far-future event per partition, so that the naive job's last windows close too
-      for (int p = 0; p < partitions; p++) {
-        long ms = start + span + 3_600_000L;
-        producer.send(new ProducerRecord<>("bench-events", p, ms, null, EventDecoder.encodeAvro(
-            new UserEvent(FLUSH_SERIES, FLUSH_SERIES, "flush", ms * 1_000_000L))));
-      }
-    }
-    log.printf("# preloaded %,d events over %d partitions, %d series, %d windows in %.1f s%n",
-        events, partitions, series, windows.size(), (System.nanoTime() - begun) / 1e9);
-    return new Expected(windows, events);
+    return new Backlog("bench-events", events, partitions, series, users, minutes, skew, true, "lz4")
+        .produce(bootstrap, log);
   }
 
   private Result plainConsumer(String bootstrap) {
@@ -475,7 +435,7 @@ public final class BenchCommand implements Callable<Integer> {
           }
         }
       }
-      Result result = new Result((done - begun) / 1e9, counted(finals, expected), entries,
+      Result result = new Result((done - begun) / 1e9, expected.counted(finals), entries,
           topicBytes(bootstrap, id + "-" + AggregateProcessor.TALLIES_STORE + "-changelog"), startup,
           progress.seconds());
       log.printf("# Tally with %d thread(s)%s: %.1f s (running at %.1f s, %s), %,d of %,d events "
@@ -569,7 +529,7 @@ public final class BenchCommand implements Callable<Integer> {
       if (finals.isEmpty()) {
         done = System.nanoTime(); // nothing came out: it took all the time we gave it
       }
-      Result result = new Result((done - begun) / 1e9, counted(finals, expected), Double.NaN);
+      Result result = new Result((done - begun) / 1e9, expected.counted(finals), Double.NaN);
       log.printf("# naive job: %.1f s, %,d of %,d events counted%n", result.seconds(),
           result.counted(), expected.events());
       streams.close(Duration.ofSeconds(30));
@@ -896,17 +856,6 @@ public final class BenchCommand implements Callable<Integer> {
     return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
   }
 
-  /** Events counted in windows whose final count is exactly right, plus the rest as they came. */
-  private static long counted(Map<String, Long> finals, Expected expected) {
-    long counted = 0;
-    for (Map.Entry<String, Long> entry : finals.entrySet()) {
-      if (expected.windows().containsKey(entry.getKey())) {
-        counted += Math.min(entry.getValue(), expected.windows().get(entry.getKey()));
-      }
-    }
-    return counted;
-  }
-
   static <K, V> KafkaConsumer<K, V> consumer(String bootstrap, Deserializer<K> keys,
       Deserializer<V> values) {
     Properties props = new Properties();
@@ -920,24 +869,6 @@ public final class BenchCommand implements Callable<Integer> {
 
   private static <V> KafkaConsumer<byte[], V> consumer(String bootstrap, Deserializer<V> values) {
     return consumer(bootstrap, new ByteArrayDeserializer(), values);
-  }
-
-  private static double[] zipfWeights(int n) {
-    double[] cumulative = new double[n];
-    double sum = 0;
-    for (int i = 0; i < n; i++) {
-      sum += 1.0 / (i + 1);
-      cumulative[i] = sum;
-    }
-    for (int i = 0; i < n; i++) {
-      cumulative[i] /= sum;
-    }
-    return cumulative;
-  }
-
-  private static int pick(double[] cumulative, double u) {
-    int i = Arrays.binarySearch(cumulative, u);
-    return Math.min(cumulative.length - 1, i >= 0 ? i : -i - 1);
   }
 
   private String table(Map<String, List<Result>> results) {

@@ -1,6 +1,7 @@
 package dev.tally.cli;
 
 import dev.tally.bench.BenchCommand;
+import dev.tally.bench.CatchUpCommand;
 import dev.tally.bench.JmhCommand;
 import dev.tally.reliability.ReliabilityCommand;
 import org.slf4j.LoggerFactory;
@@ -16,6 +17,7 @@ import picocli.CommandLine.Command;
     description = "Exact per-minute event counts and distinct users, on Kafka Streams.",
     subcommands = {DemoCommand.class, RunCommand.class, ProduceCommand.class, ConfigCommand.class,
         QueryCommand.class, ThreadsCommand.class, GenerationCommand.class, BenchCommand.class,
+        CatchUpCommand.class,
         JmhCommand.class, ReliabilityCommand.class,
         CommandLine.HelpCommand.class})
 public final class Tally {

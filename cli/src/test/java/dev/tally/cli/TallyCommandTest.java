@@ -36,7 +36,7 @@ class TallyCommandTest {
 
   @Test
   void everyCommandHasHelp() {
-    for (String command : List.of("demo", "run", "produce", "config", "bench", "jmh", "generation",
+    for (String command : List.of("demo", "run", "produce", "config", "bench", "catchup", "jmh", "generation",
         "generation plan", "generation offsets", "generation wait")) {
       StringWriter out = new StringWriter();
       CommandLine line = Tally.commandLine();

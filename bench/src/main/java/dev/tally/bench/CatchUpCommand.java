@@ -1,0 +1,256 @@
+package dev.tally.bench;
+
+import dev.tally.localstack.ChildProcess;
+import dev.tally.localstack.KafkaCluster;
+import dev.tally.localstack.WorkDir;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Cold catch-up on the footing a reviewer would choose: the broker in its own process, every job in
+ * a fresh JVM ({@link CatchUpJob}) timed from the moment it is started until its last final result
+ * (the plain consumer: its last record), an uncompressed topic unless asked otherwise. The jobs take
+ * turns within each run, so that a drift of the machine touches them alike; medians are reported.
+ */
+@Command(name = "catchup", mixinStandardHelpOptions = true,
+    description = "Preloads a backlog into a Kafka broker running in its own process, then starts "
+        + "each job in a fresh JVM and times it from its start to its last final result: a plain "
+        + "consumer decoding every event (the ceiling) and Tally with each thread count and each "
+        + "--variant. Prints (and writes) a table of medians: events/s, ratio to the plain consumer, "
+        + "time until Kafka Streams was RUNNING, events counted.")
+public final class CatchUpCommand implements Callable<Integer> {
+
+  private static final long SETTLE_MS = 2_000;
+  private static final String PLAIN = "plain consumer (decode only)";
+
+  @Option(names = "--events", defaultValue = "10000000", description = "Events in the backlog (default ${DEFAULT-VALUE}).")
+  int events;
+
+  @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the events topic (default ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(names = "--series", defaultValue = "48", description = "(product, event_type) series (default ${DEFAULT-VALUE}).")
+  int series;
+
+  @Option(names = "--users", defaultValue = "1000", description = "Users per series (default ${DEFAULT-VALUE}).")
+  int users;
+
+  @Option(names = "--minutes", defaultValue = "20", description = "Event-time span in minutes (default ${DEFAULT-VALUE}).")
+  int minutes;
+
+  @Option(names = "--skew", defaultValue = "zipf", description = "Series distribution: uniform or zipf (default ${DEFAULT-VALUE}).")
+  String skew;
+
+  @Option(names = "--keyed", description = "Key the events by username (default: null keys).")
+  boolean keyed;
+
+  @Option(names = "--compression", defaultValue = "none",
+      description = "The producer's compression.type for the backlog: none, lz4, zstd, ... (default ${DEFAULT-VALUE}).")
+  String compression;
+
+  @Option(names = "--threads", defaultValue = "1", split = ",", description = "Tally's stream thread counts (default ${DEFAULT-VALUE}).")
+  int[] threads;
+
+  @Option(names = "--variant", paramLabel = "KEY=VALUE[;KEY=VALUE]",
+      description = "Tally with these settings too, with the first thread count (repeatable), e.g. tally.input.packing=false.")
+  List<String> variants = new ArrayList<>();
+
+  @Option(names = "--runs", defaultValue = "3", description = "Runs; medians are reported (default ${DEFAULT-VALUE}).")
+  int runs;
+
+  @Option(names = "--job-java-opts", defaultValue = "",
+      description = "JVM options of every job, space-separated (default: none, the JVM's defaults).")
+  String jobJavaOpts;
+
+  @Option(names = "--output", paramLabel = "FILE", description = "Write the table here (e.g. BENCHMARKS-CATCHUP.md).")
+  Path output;
+
+  @Spec
+  CommandSpec spec;
+
+  private final PrintStream log = System.err;
+
+  /** A job's row: its name, the job and Tally's thread count and settings. */
+  private record Row(String name, String job, int threads, List<String> settings) {
+  }
+
+  /** One run of one job: seconds from its start to done, and to RUNNING (NaN for the consumer). */
+  private record Run(double seconds, double runningSeconds, long counted) {
+  }
+
+  public static void main(String[] args) {
+    System.exit(new picocli.CommandLine(new CatchUpCommand()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    List<Row> rows = rows();
+    Path work = Files.createTempDirectory("tally-catchup");
+    Map<Row, List<Run>> results = new LinkedHashMap<>();
+    Backlog backlog = new Backlog("bench-events", events, partitions, series, users, minutes, skew,
+        keyed, compression);
+    try (KafkaCluster broker = KafkaCluster.start(work.resolve("kafka"), 1)) {
+      String bootstrap = broker.bootstrapServers();
+      Backlog.Expected expected = backlog.produce(bootstrap, log);
+      Path expectedFile = work.resolve("expected.tsv");
+      expected.write(expectedFile);
+      for (int run = 1; run <= runs; run++) {
+        for (int r = 0; r < rows.size(); r++) {
+          Row row = rows.get(r);
+          Thread.sleep(SETTLE_MS);
+          Run result = runJob(row, "catchup-" + r + "-" + run, bootstrap, expectedFile, work);
+          results.computeIfAbsent(row, key -> new ArrayList<>()).add(result);
+          log.printf("# run %d of %d, %s: %.1f s (RUNNING at %.1f s), %,d of %,d events counted%n",
+              run, runs, row.name(), result.seconds(), result.runningSeconds(), result.counted(),
+              expected.events());
+        }
+      }
+    } finally {
+      WorkDir.deleteRecursively(work);
+    }
+    String table = table(results);
+    System.out.println(table);
+    if (output != null) {
+      Files.writeString(output, markdown(backlog, table));
+      log.println("# wrote " + output);
+    }
+    return 0;
+  }
+
+  private List<Row> rows() {
+    List<Row> rows = new ArrayList<>();
+    rows.add(new Row(PLAIN, "plain", 0, List.of()));
+    for (int t : threads) {
+      rows.add(new Row("Tally, " + BenchCommand.threadsLabel(t), "tally", t, List.of()));
+    }
+    for (String variant : variants) {
+      List<String> settings = new ArrayList<>();
+      for (String setting : variant.split(";")) {
+        if (!setting.contains("=")) {
+          throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+              "--variant takes KEY=VALUE pairs separated by ';', not " + variant);
+        }
+        settings.add(setting.trim());
+      }
+      rows.add(new Row("Tally, " + BenchCommand.threadsLabel(threads[0]) + ", "
+          + String.join(", ", settings), "tally", threads[0], settings));
+    }
+    return rows;
+  }
+
+  /** Starts the job's JVM, waits for its RESULT line and times it from the start. */
+  private Run runJob(Row row, String id, String bootstrap, Path expected, Path work)
+      throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>(List.of("--job", row.job(), "--bootstrap", bootstrap,
+        "--partitions", Integer.toString(partitions), "--expected", expected.toString(),
+        "--threads", Integer.toString(Math.max(1, row.threads())), "--id", id,
+        "--state-dir", work.resolve(id).toString()));
+    for (String setting : row.settings()) {
+      args.add("--set");
+      args.add(setting);
+    }
+    List<String> jvm = jobJavaOpts.isBlank() ? List.of() : List.of(jobJavaOpts.trim().split("\\s+"));
+    List<String> command = ChildProcess.javaCommand(jvm, CatchUpJob.class.getName(), args);
+    Path jobLog = work.resolve(id + ".log");
+    long started = System.currentTimeMillis();
+    Process process = new ProcessBuilder(command)
+        .redirectError(ProcessBuilder.Redirect.to(jobLog.toFile()))
+        .start();
+    String result = null;
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+        StandardCharsets.UTF_8))) {
+      for (String line = out.readLine(); line != null; line = out.readLine()) {
+        if (line.startsWith("RESULT ")) {
+          result = line;
+        }
+      }
+    }
+    if (!process.waitFor(2, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+    }
+    if (result == null) {
+      throw new IllegalStateException(row.name() + " ended without a result (exit "
+          + process.exitValue() + "); its log " + jobLog + " ends with:\n" + tail(jobLog));
+    }
+    Map<String, Long> fields = new LinkedHashMap<>();
+    for (String field : result.substring("RESULT ".length()).split(" ")) {
+      String[] pair = field.split("=", 2);
+      fields.put(pair[0], Long.parseLong(pair[1]));
+    }
+    double running = row.job().equals("plain") ? Double.NaN
+        : (fields.get("running") - started) / 1e3;
+    return new Run((fields.get("done") - started) / 1e3, running, fields.get("counted"));
+  }
+
+  private static String tail(Path file) throws IOException {
+    List<String> lines = Files.readAllLines(file);
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+  }
+
+  private String table(Map<Row, List<Run>> results) {
+    double ceiling = events / median(results.values().iterator().next(), Run::seconds);
+    StringBuilder out = new StringBuilder();
+    out.append("| job (a fresh JVM each run) | events/s | vs plain consumer | start until RUNNING "
+        + "| seconds per run | events counted |\n|---|---:|---:|---:|---|---:|\n");
+    for (Map.Entry<Row, List<Run>> entry : results.entrySet()) {
+      List<Run> runsOfRow = entry.getValue();
+      double rate = events / median(runsOfRow, Run::seconds);
+      double running = median(runsOfRow, Run::runningSeconds);
+      List<String> seconds = new ArrayList<>();
+      long counted = Long.MAX_VALUE;
+      for (Run run : runsOfRow) {
+        seconds.add(String.format("%.1f", run.seconds()));
+        counted = Math.min(counted, run.counted());
+      }
+      out.append(String.format("| %s | %,.0f | %.2fx | %s | %s | %,d of %,d |%n",
+          entry.getKey().name(), rate, rate / ceiling,
+          Double.isNaN(running) ? "-" : String.format("%.1f s", running),
+          String.join(", ", seconds), counted, events));
+    }
+    return out.toString();
+  }
+
+  private static double median(List<Run> runs, java.util.function.ToDoubleFunction<Run> figure) {
+    return BenchCommand.median(runs.stream().mapToDouble(figure).toArray());
+  }
+
+  /** The command line's arguments after {@code catchup}, run as a subcommand of {@code tally} or alone. */
+  private List<String> ownArguments() {
+    List<String> args = spec.commandLine().getParseResult().originalArgs();
+    return !args.isEmpty() && args.get(0).equals(spec.name()) ? args.subList(1, args.size()) : args;
+  }
+
+  private String markdown(Backlog backlog, String table) {
+    return "# Catch-up benchmark\n\n"
+        + "Written by `./tally catchup`; do not edit by hand.\n\n"
+        + "- machine: " + Runtime.getRuntime().availableProcessors() + " cores, Java "
+        + System.getProperty("java.version") + ", " + System.getProperty("os.name") + "\n"
+        + "- date: " + Instant.now() + "\n"
+        + "- command: `./tally catchup " + String.join(" ", ownArguments()) + "`\n"
+        + "- backlog: " + backlog.describe() + ", 1-minute windows, grace 10 s\n"
+        + "- broker: one KRaft node in its own JVM (the local stack's child-process cluster)\n"
+        + "- each job in a fresh JVM" + (jobJavaOpts.isBlank() ? " with the JVM's defaults"
+            : " with `" + jobJavaOpts + "`") + ", timed from the moment its process was started "
+        + "until the poll that brought its last final result (read_committed; the plain consumer: "
+        + "until its last record decoded), so JVM start, class loading, Kafka Streams' start-up and "
+        + "the way through both shuffles are included; the jobs take turns within each run, with "
+        + "a 2-s pause before each; medians of " + runs + " runs\n\n"
+        + table;
+  }
+}
