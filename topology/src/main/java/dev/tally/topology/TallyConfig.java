@@ -285,11 +285,6 @@ public final class TallyConfig extends AbstractConfig {
     // a thread that asked to rejoin (say, once the first assignment created the internal topics) waited
     // up to 3 s for the others, processing nothing, and so did every survivor of a fail-over
     properties.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
-    // an instance killed mid-transaction holds read_committed readers of its output (the next stage,
-    // the sinks) until the brokers abort that transaction, this long after it began: Kafka Streams'
-    // 10 s made it, not the group's session timeout, the longer part of a fail-over. A transaction
-    // lasts about commit.interval.ms; a longer one is aborted and its task moves
-    properties.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 5_000);
     // the restore consumer's fetches: restoring even an empty changelog (every task of a new
     // application) ended only when one came back, which on a partition without new records took the
     // default 500 ms; standby replicas poll with it too, so an idle instance sends more fetches

@@ -50,21 +50,18 @@ class TallyConfigTest {
     assertEquals(10, defaults.get("restore.consumer.fetch.max.wait.ms"));
     assertEquals(10L, defaults.get("poll.ms"));
     assertEquals(100, defaults.get("buffered.records.per.partition"));
-    assertEquals(5_000, defaults.get("producer.transaction.timeout.ms"));
     assertEquals(true, defaults.get("processing.exception.handler.global.enabled"));
 
     Properties given = new TallyConfig(Map.of("bootstrap.servers", "x:1", "batch.size", "16384",
         "retry.backoff.ms", "100", "heartbeat.interval.ms", "3000",
         "restore.consumer.fetch.max.wait.ms", "500", "poll.ms", "100",
-        "buffered.records.per.partition", "1000", "producer.transaction.timeout.ms", "60000"))
-        .streamsProperties();
+        "buffered.records.per.partition", "1000")).streamsProperties();
     assertEquals("16384", given.get("batch.size"));
     assertEquals("100", given.get("retry.backoff.ms"));
     assertEquals("3000", given.get("heartbeat.interval.ms"));
     assertEquals("500", given.get("restore.consumer.fetch.max.wait.ms"));
     assertEquals("100", given.get("poll.ms"));
     assertEquals("1000", given.get("buffered.records.per.partition"));
-    assertEquals("60000", given.get("producer.transaction.timeout.ms"));
   }
 
   @Test
