@@ -24,20 +24,23 @@ import picocli.CommandLine.Spec;
 
 /**
  * Cold catch-up on the footing a reviewer would choose: the broker in its own process, every job in
- * a fresh JVM ({@link CatchUpJob}) timed from the moment it is started until its last final result
- * (the plain consumer: its last record), an uncompressed topic unless asked otherwise. The jobs take
- * turns within each run, so that a drift of the machine touches them alike; medians are reported.
+ * a fresh JVM ({@link CatchUpJob}; Flink's {@code FlinkCatchUpJob} in the {@code bench-flink} module,
+ * on its own classpath) timed from the moment it is started until its last final result (the plain
+ * consumer: its last record), an uncompressed topic unless asked otherwise. The jobs take turns
+ * within each run, so that a drift of the machine touches them alike; medians are reported.
  */
 @Command(name = "catchup", mixinStandardHelpOptions = true,
     description = "Preloads a backlog into a Kafka broker running in its own process, then starts "
         + "each job in a fresh JVM and times it from its start to its last final result: a plain "
-        + "consumer decoding every event (the ceiling) and Tally with each thread count and each "
-        + "--variant. Prints (and writes) a table of medians: events/s, ratio to the plain consumer, "
-        + "time until Kafka Streams was RUNNING, events counted.")
+        + "consumer decoding every event (the ceiling), Tally with each thread count, each --variant "
+        + "and each --build, and with --flink the same counts as a Flink job. Prints (and writes) a "
+        + "table of medians: events/s, ratio to the plain consumer, time until Kafka Streams was "
+        + "RUNNING, events counted.")
 public final class CatchUpCommand implements Callable<Integer> {
 
   private static final long SETTLE_MS = 2_000;
   private static final String PLAIN = "plain consumer (decode only)";
+  private static final String FLINK = "Flink 2.2.1 local";
 
   @Option(names = "--events", defaultValue = "10000000", description = "Events in the backlog (default ${DEFAULT-VALUE}).")
   int events;
@@ -71,6 +74,21 @@ public final class CatchUpCommand implements Callable<Integer> {
       description = "Tally with these settings too, with the first thread count (repeatable), e.g. tally.input.packing=false.")
   List<String> variants = new ArrayList<>();
 
+  @Option(names = "--build", paramLabel = "NAME=CLASSPATH",
+      description = "Tally with the first thread count from these classes too, as a row of its own "
+          + "(repeatable): another build, to compare builds in the same runs. The classpath must hold "
+          + "this build's dev.tally.bench classes (CatchUpJob, Backlog) after the other build's.")
+  List<String> builds = new ArrayList<>();
+
+  @Option(names = "--flink", description = "Flink beside Tally: the same counts as a Flink job "
+      + "(bench-flink, built with mvn -Pflink; ./tally catchup --flink builds it), parallelism = each "
+      + "thread count.")
+  boolean flink;
+
+  @Option(names = "--flink-module", defaultValue = "bench-flink", paramLabel = "DIR",
+      description = "The built Flink module: its target/classes and target/classpath.txt (default ${DEFAULT-VALUE}).")
+  Path flinkModule;
+
   @Option(names = "--runs", defaultValue = "3", description = "Runs; medians are reported (default ${DEFAULT-VALUE}).")
   int runs;
 
@@ -86,8 +104,11 @@ public final class CatchUpCommand implements Callable<Integer> {
 
   private final PrintStream log = System.err;
 
-  /** A job's row: its name, the job and Tally's thread count and settings. */
-  private record Row(String name, String job, int threads, List<String> settings) {
+  /**
+   * A job's row: its name, the job, Tally's thread count and settings, and the classpath of its JVM
+   * ({@code null}: this one's).
+   */
+  private record Row(String name, String job, int threads, List<String> settings, String classpath) {
   }
 
   /** One run of one job: seconds from its start to done, and to RUNNING (NaN for the consumer). */
@@ -135,9 +156,12 @@ public final class CatchUpCommand implements Callable<Integer> {
 
   private List<Row> rows() {
     List<Row> rows = new ArrayList<>();
-    rows.add(new Row(PLAIN, "plain", 0, List.of()));
+    rows.add(new Row(PLAIN, "plain", 0, List.of(), null));
     for (int t : threads) {
-      rows.add(new Row("Tally, " + BenchCommand.threadsLabel(t), "tally", t, List.of()));
+      rows.add(new Row("Tally, " + BenchCommand.threadsLabel(t), "tally", t, List.of(), null));
+      if (flink) {
+        rows.add(new Row(FLINK + ", parallelism " + t, "flink", t, List.of(), flinkClasspath()));
+      }
     }
     for (String variant : variants) {
       List<String> settings = new ArrayList<>();
@@ -149,7 +173,16 @@ public final class CatchUpCommand implements Callable<Integer> {
         settings.add(setting.trim());
       }
       rows.add(new Row("Tally, " + BenchCommand.threadsLabel(threads[0]) + ", "
-          + String.join(", ", settings), "tally", threads[0], settings));
+          + String.join(", ", settings), "tally", threads[0], settings, null));
+    }
+    for (String build : builds) {
+      String[] pair = build.split("=", 2);
+      if (pair.length < 2 || pair[1].isBlank()) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "--build takes NAME=CLASSPATH, not " + build);
+      }
+      rows.add(new Row("Tally, " + BenchCommand.threadsLabel(threads[0]) + ", build " + pair[0],
+          "tally", threads[0], List.of(), pair[1]));
     }
     return rows;
   }
@@ -166,7 +199,13 @@ public final class CatchUpCommand implements Callable<Integer> {
       args.add(setting);
     }
     List<String> jvm = jobJavaOpts.isBlank() ? List.of() : List.of(jobJavaOpts.trim().split("\\s+"));
-    List<String> command = ChildProcess.javaCommand(jvm, CatchUpJob.class.getName(), args);
+    List<String> command = row.job().equals("flink")
+        ? ChildProcess.javaCommand(jvm, "dev.tally.bench.flink.FlinkCatchUpJob", List.of(bootstrap,
+            "bench-events", expected.toString(), Integer.toString(row.threads())))
+        : ChildProcess.javaCommand(jvm, CatchUpJob.class.getName(), args);
+    if (row.classpath() != null) {
+      command.set(command.indexOf("-cp") + 1, row.classpath());
+    }
     Path jobLog = work.resolve(id + ".log");
     long started = System.currentTimeMillis();
     Process process = new ProcessBuilder(command)
@@ -196,6 +235,22 @@ public final class CatchUpCommand implements Callable<Integer> {
     double running = row.job().equals("plain") ? Double.NaN
         : (fields.get("running") - started) / 1e3;
     return new Run((fields.get("done") - started) / 1e3, running, fields.get("counted"));
+  }
+
+  /** The Flink module's classes and dependencies, as its build wrote them. */
+  private String flinkClasspath() {
+    Path classes = flinkModule.resolve("target/classes");
+    Path dependencies = flinkModule.resolve("target/classpath.txt");
+    if (!Files.isDirectory(classes) || !Files.isRegularFile(dependencies)) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--flink needs the built "
+          + "Flink module in " + flinkModule.toAbsolutePath() + ": mvn -B -Pflink -pl bench-flink -am "
+          + "package -DskipTests (./tally catchup --flink builds it)");
+    }
+    try {
+      return classes.toAbsolutePath() + java.io.File.pathSeparator + Files.readString(dependencies).trim();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static String tail(Path file) throws IOException {
@@ -236,20 +291,40 @@ public final class CatchUpCommand implements Callable<Integer> {
     return !args.isEmpty() && args.get(0).equals(spec.name()) ? args.subList(1, args.size()) : args;
   }
 
+  /** A command-line argument as the results file shows it: another build's classpath elided. */
+  private String shown(String arg) {
+    for (String build : builds) {
+      String name = build.split("=", 2)[0];
+      if (arg.equals(build)) {
+        return name + "=CLASSPATH";
+      }
+      if (arg.equals("--build=" + build)) {
+        return "--build=" + name + "=CLASSPATH";
+      }
+    }
+    return arg;
+  }
+
   private String markdown(Backlog backlog, String table) {
     return "# Catch-up benchmark\n\n"
         + "Written by `./tally catchup`; do not edit by hand.\n\n"
         + "- machine: " + Runtime.getRuntime().availableProcessors() + " cores, Java "
         + System.getProperty("java.version") + ", " + System.getProperty("os.name") + "\n"
         + "- date: " + Instant.now() + "\n"
-        + "- command: `./tally catchup " + String.join(" ", ownArguments()) + "`\n"
+        + "- command: `./tally catchup " + String.join(" ", ownArguments().stream()
+            .map(this::shown).toList()) + "`\n"
         + "- backlog: " + backlog.describe() + ", 1-minute windows, grace 10 s\n"
         + "- broker: one KRaft node in its own JVM (the local stack's child-process cluster)\n"
+        + (builds.isEmpty() ? "" : "- other builds, from their own classes in the same runs: "
+            + String.join(", ", builds.stream().map(build -> build.split("=", 2)[0]).toList())
+            + "\n")
         + "- each job in a fresh JVM" + (jobJavaOpts.isBlank() ? " with the JVM's defaults"
             : " with `" + jobJavaOpts + "`") + ", timed from the moment its process was started "
         + "until the poll that brought its last final result (read_committed; the plain consumer: "
         + "until its last record decoded), so JVM start, class loading, Kafka Streams' start-up and "
-        + "the way through both shuffles are included; the jobs take turns within each run, with "
+        + "the way through both shuffles are included (start until RUNNING: until Kafka Streams "
+        + "was RUNNING; Flink: until its job was submitted to its local mini-cluster); the jobs "
+        + "take turns within each run, with "
         + "a 2-s pause before each; medians of " + runs + " runs\n\n"
         + table;
   }
