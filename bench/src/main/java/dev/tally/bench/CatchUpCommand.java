@@ -89,6 +89,11 @@ public final class CatchUpCommand implements Callable<Integer> {
       description = "The built Flink module: its target/classes and target/classpath.txt (default ${DEFAULT-VALUE}).")
   Path flinkModule;
 
+  @Option(names = "--warm", description = "Also each job in a warm JVM: the job runs once to warm up, "
+      + "then again in the same JVM (a new application), timed from its second start; compared "
+      + "with the warm plain consumer.")
+  boolean warm;
+
   @Option(names = "--runs", defaultValue = "3", description = "Runs; medians are reported (default ${DEFAULT-VALUE}).")
   int runs;
 
@@ -108,7 +113,16 @@ public final class CatchUpCommand implements Callable<Integer> {
    * A job's row: its name, the job, Tally's thread count and settings, and the classpath of its JVM
    * ({@code null}: this one's).
    */
-  private record Row(String name, String job, int threads, List<String> settings, String classpath) {
+  private record Row(String name, String job, int threads, List<String> settings, String classpath,
+      boolean warm) {
+
+    Row(String name, String job, int threads, List<String> settings, String classpath) {
+      this(name, job, threads, settings, classpath, false);
+    }
+
+    Row warmed() {
+      return new Row(name + ", warm JVM", job, threads, settings, classpath, true);
+    }
   }
 
   /** One run of one job: seconds from its start to done, and to RUNNING (NaN for the consumer). */
@@ -184,6 +198,14 @@ public final class CatchUpCommand implements Callable<Integer> {
       rows.add(new Row("Tally, " + BenchCommand.threadsLabel(threads[0]) + ", build " + pair[0],
           "tally", threads[0], List.of(), pair[1]));
     }
+    if (warm) {
+      List<Row> cold = List.copyOf(rows);
+      for (Row row : cold) {
+        if (row.settings().isEmpty() && (row.classpath() == null || row.job().equals("flink"))) {
+          rows.add(row.warmed());
+        }
+      }
+    }
     return rows;
   }
 
@@ -198,10 +220,14 @@ public final class CatchUpCommand implements Callable<Integer> {
       args.add("--set");
       args.add(setting);
     }
+    if (row.warm()) {
+      args.add("--warm");
+    }
     List<String> jvm = jobJavaOpts.isBlank() ? List.of() : List.of(jobJavaOpts.trim().split("\\s+"));
     List<String> command = row.job().equals("flink")
         ? ChildProcess.javaCommand(jvm, "dev.tally.bench.flink.FlinkCatchUpJob", List.of(bootstrap,
-            "bench-events", expected.toString(), Integer.toString(row.threads())))
+            "bench-events", expected.toString(), Integer.toString(row.threads()),
+            row.warm() ? "warm" : "cold"))
         : ChildProcess.javaCommand(jvm, CatchUpJob.class.getName(), args);
     if (row.classpath() != null) {
       command.set(command.indexOf("-cp") + 1, row.classpath());
@@ -232,9 +258,9 @@ public final class CatchUpCommand implements Callable<Integer> {
       String[] pair = field.split("=", 2);
       fields.put(pair[0], Long.parseLong(pair[1]));
     }
-    double running = row.job().equals("plain") ? Double.NaN
-        : (fields.get("running") - started) / 1e3;
-    return new Run((fields.get("done") - started) / 1e3, running, fields.get("counted"));
+    long from = fields.get("started") >= 0 ? fields.get("started") : started;
+    double running = row.job().equals("plain") ? Double.NaN : (fields.get("running") - from) / 1e3;
+    return new Run((fields.get("done") - from) / 1e3, running, fields.get("counted"));
   }
 
   /** The Flink module's classes and dependencies, as its build wrote them. */
@@ -259,13 +285,20 @@ public final class CatchUpCommand implements Callable<Integer> {
   }
 
   private String table(Map<Row, List<Run>> results) {
-    double ceiling = events / median(results.values().iterator().next(), Run::seconds);
+    // a cold job against the cold plain consumer, a warm one against the warm one
+    Map<Boolean, Double> ceiling = new LinkedHashMap<>();
+    results.forEach((row, runsOfRow) -> {
+      if (row.job().equals("plain")) {
+        ceiling.put(row.warm(), events / median(runsOfRow, Run::seconds));
+      }
+    });
     StringBuilder out = new StringBuilder();
     out.append("| job (a fresh JVM each run) | events/s | vs plain consumer | start until RUNNING "
         + "| seconds per run | events counted |\n|---|---:|---:|---:|---|---:|\n");
     for (Map.Entry<Row, List<Run>> entry : results.entrySet()) {
       List<Run> runsOfRow = entry.getValue();
       double rate = events / median(runsOfRow, Run::seconds);
+      double plainRate = ceiling.get(entry.getKey().warm());
       double running = median(runsOfRow, Run::runningSeconds);
       List<String> seconds = new ArrayList<>();
       long counted = Long.MAX_VALUE;
@@ -274,7 +307,7 @@ public final class CatchUpCommand implements Callable<Integer> {
         counted = Math.min(counted, run.counted());
       }
       out.append(String.format("| %s | %,.0f | %.2fx | %s | %s | %,d of %,d |%n",
-          entry.getKey().name(), rate, rate / ceiling,
+          entry.getKey().name(), rate, rate / plainRate,
           Double.isNaN(running) ? "-" : String.format("%.1f s", running),
           String.join(", ", seconds), counted, events));
     }
@@ -324,8 +357,9 @@ public final class CatchUpCommand implements Callable<Integer> {
         + "until its last record decoded), so JVM start, class loading, Kafka Streams' start-up and "
         + "the way through both shuffles are included (start until RUNNING: until Kafka Streams "
         + "was RUNNING; Flink: until its job was submitted to its local mini-cluster); the jobs "
-        + "take turns within each run, with "
-        + "a 2-s pause before each; medians of " + runs + " runs\n\n"
+        + "take turns within each run, with a 2-s pause before each; medians of " + runs + " runs"
+        + (warm ? "; a warm-JVM row: the job ran once in its JVM to warm up, then again (a new "
+            + "application, a new consumer group), timed from that second start" : "") + "\n\n"
         + table;
   }
 }

@@ -24,14 +24,15 @@ import picocli.CommandLine.Option;
 
 /**
  * One job of {@link CatchUpCommand}, in a JVM of its own: reads the whole backlog and prints one
- * {@code RESULT} line with the wall-clock times (epoch ms) at which it was running and done. Tally is
- * done at the poll that brought its last final result (read_committed), the plain consumer at its
- * last record decoded.
+ * {@code RESULT} line with the wall-clock times (epoch ms) at which it started (-1: with the JVM),
+ * was running and was done. Tally is done at the poll that brought its last final result
+ * (read_committed), the plain consumer at its last record decoded. With {@code --warm} the job runs
+ * twice in the same JVM (the second time as a new application) and reports the second run.
  */
 @Command(name = "catchup-job", mixinStandardHelpOptions = true,
     description = "One job of the catch-up benchmark (run by `tally catchup`, one fresh JVM per job): "
-        + "reads the backlog to its end, then prints RESULT running=EPOCH_MS done=EPOCH_MS "
-        + "counted=EVENTS.")
+        + "reads the backlog to its end, then prints RESULT started=EPOCH_MS running=EPOCH_MS "
+        + "done=EPOCH_MS counted=EVENTS.")
 public final class CatchUpJob implements Callable<Integer> {
 
   private static final Duration NO_PROGRESS = Duration.ofSeconds(180);
@@ -63,6 +64,13 @@ public final class CatchUpJob implements Callable<Integer> {
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A Tally setting.")
   List<String> settings = new ArrayList<>();
 
+  @Option(names = "--warm", description = "Run the job once to warm the JVM up, then again; report the second run.")
+  boolean warm;
+
+  /** When a run started (-1: with the JVM), was running and was done, and what it counted. */
+  private record Run(long started, long running, long done, long counted) {
+  }
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new CatchUpJob()).execute(args));
   }
@@ -70,17 +78,27 @@ public final class CatchUpJob implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Backlog.Expected expected = Backlog.Expected.read(expectedFile);
-    switch (job) {
-      case "plain" -> plain(expected);
-      case "tally" -> tally(expected);
-      default -> throw new CommandLine.ParameterException(new CommandLine(this),
+    if (!job.equals("plain") && !job.equals("tally")) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
           "--job is plain or tally, not " + job);
     }
+    Run run = run(expected, warm ? id + "-warmup" : id);
+    if (warm) {
+      long started = System.currentTimeMillis();
+      Run again = run(expected, id);
+      run = new Run(started, again.running(), again.done(), again.counted());
+    }
+    System.out.printf("RESULT started=%d running=%d done=%d counted=%d%n", run.started(),
+        run.running(), run.done(), run.counted());
     return 0;
   }
 
+  private Run run(Backlog.Expected expected, String applicationId) throws Exception {
+    return job.equals("plain") ? plain(expected) : tally(expected, applicationId);
+  }
+
   /** A plain consumer that decodes every event: the ceiling. */
-  private void plain(Backlog.Expected expected) {
+  private Run plain(Backlog.Expected expected) {
     long running = System.currentTimeMillis();
     long total = expected.events() + partitions;
     long read = 0;
@@ -100,13 +118,12 @@ public final class CatchUpJob implements Callable<Integer> {
           decoded += decoder.decode(record.value(), record.timestamp()).events().size();
         }
       }
-      System.out.printf("RESULT running=%d done=%d counted=%d%n", running,
-          System.currentTimeMillis(), decoded - this.partitions);
+      return new Run(-1, running, System.currentTimeMillis(), decoded - this.partitions);
     }
   }
 
   /** Tally from its start to the last final. */
-  private void tally(Backlog.Expected expected) throws Exception {
+  private Run tally(Backlog.Expected expected, String id) throws Exception {
     Map<String, String> config = new LinkedHashMap<>();
     config.put("bootstrap.servers", bootstrap);
     config.put("application.id", id);
@@ -116,7 +133,7 @@ public final class CatchUpJob implements Callable<Integer> {
     config.put(TallyConfig.TOPIC_REPLICATION, "1");
     config.put(TallyConfig.AGGREGATION_PARTITIONS, Integer.toString(partitions));
     config.put("num.stream.threads", Integer.toString(threads));
-    config.put("state.dir", stateDir.toString());
+    config.put("state.dir", stateDir.resolve(id).toString());
     for (String setting : settings) {
       String[] pair = setting.split("=", 2);
       config.put(pair[0], pair[1]);
@@ -142,8 +159,7 @@ public final class CatchUpJob implements Callable<Integer> {
           }
         }
       }
-      System.out.printf("RESULT running=%d done=%d counted=%d%n", running, done,
-          expected.counted(finals));
+      return new Run(-1, running, done, expected.counted(finals));
     }
   }
 }

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * A small cold catch-up run: the broker in its own process, each job in a JVM of its own, another
- * build's row from a given classpath (this build's, here), and the table written with every job
- * having counted every event. (Flink is not built by the test suite: its row is left out.)
+ * A small catch-up run: the broker in its own process, each job in a JVM of its own, cold and warm,
+ * another build's row from a given classpath (this build's, here), and the table written with every
+ * job having counted every event. (Flink is not built by the test suite: its row is left out.)
  */
 class CatchUpCommandTest {
 
@@ -22,16 +22,18 @@ class CatchUpCommandTest {
     Path table = dir.resolve("BENCHMARKS-CATCHUP.md");
     int exit = new CommandLine(new CatchUpCommand()).execute("--events", "20000", "--minutes", "3",
         "--series", "8", "--runs", "1", "--variant", "tally.input.packing=false",
-        "--build", "same=" + System.getProperty("java.class.path"), "--output", table.toString());
+        "--build", "same=" + System.getProperty("java.class.path"), "--warm",
+        "--output", table.toString());
     assertEquals(0, exit);
     String text = Files.readString(table);
     assertTrue(text.contains("- command: `./tally catchup --events 20000"), text);
     assertTrue(text.contains("--build same=CLASSPATH"), "the classpath is not elided: " + text);
     List<String> rows = text.lines().filter(line -> line.startsWith("| ")
         && !line.startsWith("| job")).toList();
-    assertEquals(4, rows.size(), text);
+    assertEquals(6, rows.size(), text);
     for (String name : List.of("plain consumer (decode only)", "Tally, 1 thread",
-        "Tally, 1 thread, tally.input.packing=false", "Tally, 1 thread, build same")) {
+        "Tally, 1 thread, tally.input.packing=false", "Tally, 1 thread, build same",
+        "plain consumer (decode only), warm JVM", "Tally, 1 thread, warm JVM")) {
       String row = rows.stream().filter(line -> line.startsWith("| " + name + " |")).findFirst()
           .orElseThrow(() -> new AssertionError("no row " + name + ":\n" + text));
       assertTrue(row.endsWith("| 20,000 of 20,000 |"), row);
