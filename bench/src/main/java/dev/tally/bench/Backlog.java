@@ -127,12 +127,12 @@ record Backlog(String topic, int events, int partitions, int series, int users, 
     return new Expected(windows, events);
   }
 
-  /** One line for a results file: what the backlog is. */
+  /** One line for a results file: what the backlog's events are (not how they are keyed). */
   String describe() {
-    return String.format("%,d Avro events, %d partitions, %s, %s, %d series (%s), %d users per "
+    return String.format("%,d Avro events, %d partitions, %s, %d series (%s), %d users per "
             + "series, %d minutes of event time", events, partitions,
-        keyed ? "keyed by user" : "null keys", compression.equals("none") ? "uncompressed"
-            : compression + "-compressed", series, skew, users, minutes);
+        compression.equals("none") ? "uncompressed" : compression + "-compressed", series, skew,
+        users, minutes);
   }
 
   private static double[] zipfWeights(int n) {

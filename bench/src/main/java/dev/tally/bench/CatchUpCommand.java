@@ -60,8 +60,9 @@ public final class CatchUpCommand implements Callable<Integer> {
   @Option(names = "--skew", defaultValue = "zipf", description = "Series distribution: uniform or zipf (default ${DEFAULT-VALUE}).")
   String skew;
 
-  @Option(names = "--keyed", description = "Key the events by username (default: null keys).")
-  boolean keyed;
+  @Option(names = "--keys", defaultValue = "null,user", split = ",",
+      description = "The backlogs, a topic each with the same events: null (no keys) and user (keyed by username) (default ${DEFAULT-VALUE}).")
+  List<String> keys;
 
   @Option(names = "--compression", defaultValue = "none",
       description = "The producer's compression.type for the backlog: none, lz4, zstd, ... (default ${DEFAULT-VALUE}).")
@@ -114,14 +115,23 @@ public final class CatchUpCommand implements Callable<Integer> {
    * ({@code null}: this one's).
    */
   private record Row(String name, String job, int threads, List<String> settings, String classpath,
-      boolean warm) {
+      boolean warm, String topic) {
 
     Row(String name, String job, int threads, List<String> settings, String classpath) {
-      this(name, job, threads, settings, classpath, false);
+      this(name, job, threads, settings, classpath, false, null);
     }
 
     Row warmed() {
-      return new Row(name + ", warm JVM", job, threads, settings, classpath, true);
+      return new Row(name + ", warm JVM", job, threads, settings, classpath, true, topic);
+    }
+
+    Row reading(String backlogTopic) {
+      return new Row(name, job, threads, settings, classpath, warm, backlogTopic);
+    }
+
+    /** What the row's backlog is keyed by, for the table. */
+    String input() {
+      return topic.endsWith("-user") ? "keyed by user" : "null keys";
     }
   }
 
@@ -135,14 +145,27 @@ public final class CatchUpCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<Row> rows = rows();
+    List<Row> rows = new ArrayList<>();
+    List<Backlog> backlogs = new ArrayList<>();
+    for (String key : keys) {
+      if (!key.equals("null") && !key.equals("user")) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "--keys takes null and user, not " + key);
+      }
+      Backlog backlog = new Backlog("bench-events-" + key, events, partitions, series, users,
+          minutes, skew, key.equals("user"), compression);
+      backlogs.add(backlog);
+      rows().forEach(row -> rows.add(row.reading(backlog.topic())));
+    }
     Path work = Files.createTempDirectory("tally-catchup");
     Map<Row, List<Run>> results = new LinkedHashMap<>();
-    Backlog backlog = new Backlog("bench-events", events, partitions, series, users, minutes, skew,
-        keyed, compression);
     try (KafkaCluster broker = KafkaCluster.start(work.resolve("kafka"), 1)) {
       String bootstrap = broker.bootstrapServers();
-      Backlog.Expected expected = backlog.produce(bootstrap, log);
+      Backlog.Expected expected = null;
+      for (Backlog backlog : backlogs) {
+        // the same seed: every backlog holds the same events, so one set of expected counts
+        expected = backlog.produce(bootstrap, log);
+      }
       Path expectedFile = work.resolve("expected.tsv");
       expected.write(expectedFile);
       for (int run = 1; run <= runs; run++) {
@@ -151,8 +174,8 @@ public final class CatchUpCommand implements Callable<Integer> {
           Thread.sleep(SETTLE_MS);
           Run result = runJob(row, "catchup-" + r + "-" + run, bootstrap, expectedFile, work);
           results.computeIfAbsent(row, key -> new ArrayList<>()).add(result);
-          log.printf("# run %d of %d, %s: %.1f s (RUNNING at %.1f s), %,d of %,d events counted%n",
-              run, runs, row.name(), result.seconds(), result.runningSeconds(), result.counted(),
+          log.printf("# run %d of %d, %s, %s: %.1f s (RUNNING at %.1f s), %,d of %,d events "
+              + "counted%n", run, runs, row.input(), row.name(), result.seconds(), result.runningSeconds(), result.counted(),
               expected.events());
         }
       }
@@ -162,7 +185,7 @@ public final class CatchUpCommand implements Callable<Integer> {
     String table = table(results);
     System.out.println(table);
     if (output != null) {
-      Files.writeString(output, markdown(backlog, table));
+      Files.writeString(output, markdown(backlogs.get(0), table));
       log.println("# wrote " + output);
     }
     return 0;
@@ -213,6 +236,7 @@ public final class CatchUpCommand implements Callable<Integer> {
   private Run runJob(Row row, String id, String bootstrap, Path expected, Path work)
       throws IOException, InterruptedException {
     List<String> args = new ArrayList<>(List.of("--job", row.job(), "--bootstrap", bootstrap,
+        "--topic", row.topic(),
         "--partitions", Integer.toString(partitions), "--expected", expected.toString(),
         "--threads", Integer.toString(Math.max(1, row.threads())), "--id", id,
         "--state-dir", work.resolve(id).toString()));
@@ -226,7 +250,7 @@ public final class CatchUpCommand implements Callable<Integer> {
     List<String> jvm = jobJavaOpts.isBlank() ? List.of() : List.of(jobJavaOpts.trim().split("\\s+"));
     List<String> command = row.job().equals("flink")
         ? ChildProcess.javaCommand(jvm, "dev.tally.bench.flink.FlinkCatchUpJob", List.of(bootstrap,
-            "bench-events", expected.toString(), Integer.toString(row.threads()),
+            row.topic(), expected.toString(), Integer.toString(row.threads()),
             row.warm() ? "warm" : "cold"))
         : ChildProcess.javaCommand(jvm, CatchUpJob.class.getName(), args);
     if (row.classpath() != null) {
@@ -285,20 +309,20 @@ public final class CatchUpCommand implements Callable<Integer> {
   }
 
   private String table(Map<Row, List<Run>> results) {
-    // a cold job against the cold plain consumer, a warm one against the warm one
-    Map<Boolean, Double> ceiling = new LinkedHashMap<>();
+    // a cold job against the cold plain consumer of its backlog, a warm one against the warm one
+    Map<String, Double> ceiling = new LinkedHashMap<>();
     results.forEach((row, runsOfRow) -> {
       if (row.job().equals("plain")) {
-        ceiling.put(row.warm(), events / median(runsOfRow, Run::seconds));
+        ceiling.put(row.topic() + row.warm(), events / median(runsOfRow, Run::seconds));
       }
     });
     StringBuilder out = new StringBuilder();
-    out.append("| job (a fresh JVM each run) | events/s | vs plain consumer | start until RUNNING "
-        + "| seconds per run | events counted |\n|---|---:|---:|---:|---|---:|\n");
+    out.append("| input | job (a fresh JVM each run) | events/s | vs plain consumer | start until "
+        + "RUNNING | seconds per run | events counted |\n|---|---|---:|---:|---:|---|---:|\n");
     for (Map.Entry<Row, List<Run>> entry : results.entrySet()) {
       List<Run> runsOfRow = entry.getValue();
       double rate = events / median(runsOfRow, Run::seconds);
-      double plainRate = ceiling.get(entry.getKey().warm());
+      double plainRate = ceiling.get(entry.getKey().topic() + entry.getKey().warm());
       double running = median(runsOfRow, Run::runningSeconds);
       List<String> seconds = new ArrayList<>();
       long counted = Long.MAX_VALUE;
@@ -306,8 +330,8 @@ public final class CatchUpCommand implements Callable<Integer> {
         seconds.add(String.format("%.1f", run.seconds()));
         counted = Math.min(counted, run.counted());
       }
-      out.append(String.format("| %s | %,.0f | %.2fx | %s | %s | %,d of %,d |%n",
-          entry.getKey().name(), rate, rate / plainRate,
+      out.append(String.format("| %s | %s | %,.0f | %.2fx | %s | %s | %,d of %,d |%n",
+          entry.getKey().input(), entry.getKey().name(), rate, rate / plainRate,
           Double.isNaN(running) ? "-" : String.format("%.1f s", running),
           String.join(", ", seconds), counted, events));
     }
@@ -346,7 +370,10 @@ public final class CatchUpCommand implements Callable<Integer> {
         + "- date: " + Instant.now() + "\n"
         + "- command: `./tally catchup " + String.join(" ", ownArguments().stream()
             .map(this::shown).toList()) + "`\n"
-        + "- backlog: " + backlog.describe() + ", 1-minute windows, grace 10 s\n"
+        + "- backlog: " + backlog.describe() + ", 1-minute windows, grace 10 s; "
+        + (keys.size() > 1 ? "the same events in a topic per input (null keys: the producer's "
+            + "sticky partitioning; keyed by user: partitioned by username)" : "one topic")
+        + "\n"
         + "- broker: one KRaft node in its own JVM (the local stack's child-process cluster)\n"
         + (builds.isEmpty() ? "" : "- other builds, from their own classes in the same runs: "
             + String.join(", ", builds.stream().map(build -> build.split("=", 2)[0]).toList())

@@ -21,20 +21,20 @@ class CatchUpCommandTest {
   void aSmallRunWritesItsTableAndEveryJobCountsEverything(@TempDir Path dir) throws Exception {
     Path table = dir.resolve("BENCHMARKS-CATCHUP.md");
     int exit = new CommandLine(new CatchUpCommand()).execute("--events", "20000", "--minutes", "3",
-        "--series", "8", "--runs", "1", "--variant", "tally.input.packing=false",
+        "--series", "8", "--runs", "1", "--keys", "null", "--variant", "tally.input.packing=false",
         "--build", "same=" + System.getProperty("java.class.path"), "--warm",
         "--output", table.toString());
     assertEquals(0, exit);
     String text = Files.readString(table);
     assertTrue(text.contains("- command: `./tally catchup --events 20000"), text);
     assertTrue(text.contains("--build same=CLASSPATH"), "the classpath is not elided: " + text);
-    List<String> rows = text.lines().filter(line -> line.startsWith("| ")
-        && !line.startsWith("| job")).toList();
+    List<String> rows = text.lines().filter(line -> line.startsWith("| null keys | ")).toList();
     assertEquals(6, rows.size(), text);
     for (String name : List.of("plain consumer (decode only)", "Tally, 1 thread",
         "Tally, 1 thread, tally.input.packing=false", "Tally, 1 thread, build same",
         "plain consumer (decode only), warm JVM", "Tally, 1 thread, warm JVM")) {
-      String row = rows.stream().filter(line -> line.startsWith("| " + name + " |")).findFirst()
+      String row = rows.stream().filter(line -> line.startsWith("| null keys | " + name + " |"))
+          .findFirst()
           .orElseThrow(() -> new AssertionError("no row " + name + ":\n" + text));
       assertTrue(row.endsWith("| 20,000 of 20,000 |"), row);
     }
