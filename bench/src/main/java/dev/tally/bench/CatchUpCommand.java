@@ -174,9 +174,10 @@ public final class CatchUpCommand implements Callable<Integer> {
           Thread.sleep(SETTLE_MS);
           Run result = runJob(row, "catchup-" + r + "-" + run, bootstrap, expectedFile, work);
           results.computeIfAbsent(row, key -> new ArrayList<>()).add(result);
-          log.printf("# run %d of %d, %s, %s: %.1f s (RUNNING at %.1f s), %,d of %,d events "
-              + "counted%n", run, runs, row.input(), row.name(), result.seconds(), result.runningSeconds(), result.counted(),
-              expected.events());
+          log.printf("# run %d of %d, %s, %s: %.1f s%s, %,d of %,d events counted%n", run, runs,
+              row.input(), row.name(), result.seconds(), Double.isNaN(result.runningSeconds()) ? ""
+                  : String.format(" (RUNNING at %.1f s)", result.runningSeconds()),
+              result.counted(), expected.events());
         }
       }
     } finally {
