@@ -24,8 +24,8 @@ import org.apache.kafka.streams.KeyValue;
  * the previous batch (4-byte length, UTF-8)*}. {@link #load} adds the batches up. Closing a window
  * deletes every batch of its series, so the compacted changelog only holds open windows.
  *
- * <p>The batches go into a logged, uncached Kafka Streams key-value store ({@link Changelog}), which
- * writes them to its changelog topic and restores them: {@link #flush} runs inside the commit
+ * <p>The batches go through {@link Changelog} into a logged, uncached Kafka Streams key-value store,
+ * which writes them to its changelog topic and restores them: {@link #flush} runs inside the commit
  * ({@link dev.tally.topology.compat.CommitHook}), so they are in the transaction that commits the
  * offsets of the events they count. When a transaction aborts, Kafka Streams closes the task dirty
  * and rebuilds the store from the committed changelog; the processor then loads new tallies from it.
