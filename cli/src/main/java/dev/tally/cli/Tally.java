@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tally", mixinStandardHelpOptions = true, versionProvider = Tally.Version.class,
     description = "Exact per-minute event counts and distinct users, on Kafka Streams.",
     subcommands = {DemoCommand.class, RunCommand.class, ProduceCommand.class, ConfigCommand.class,
-        QueryCommand.class, ThreadsCommand.class, GenerationCommand.class, BenchCommand.class,
+        QueryCommand.class, GatewayCommand.class, ThreadsCommand.class, GenerationCommand.class, BenchCommand.class,
         CatchUpCommand.class,
         JmhCommand.class, ReliabilityCommand.class,
         CommandLine.HelpCommand.class})

@@ -76,6 +76,30 @@ public final class EventDecoder {
     return decoded;
   }
 
+  /**
+   * Decodes a body of InfluxDB line protocol whose timestamps count {@code unitNanos} nanoseconds each
+   * (InfluxDB's write precision: 1 for {@code ns}, 1 000 for {@code u}, ... 3 600 000 000 000 for
+   * {@code h}), as an InfluxDB-compatible write endpoint receives it. Timestamps come out in
+   * nanoseconds and obey the same rule as on the events topic; a line without one takes {@code
+   * arrivalMs}. Never throws for bad input: each bad line is one rejection, its bytes the payload;
+   * blank and comment lines are skipped, so an empty body yields nothing.
+   */
+  public Decoded decodeLines(byte[] body, long unitNanos, long arrivalMs) {
+    if (unitNanos < 1) {
+      throw new IllegalArgumentException("unitNanos must be positive: " + unitNanos);
+    }
+    RecordResult result = new RecordResult(body, InputFormat.LINE_PROTOCOL, arrivalMs);
+    try {
+      lineProtocol.decode(body, unitNanos, result);
+    } catch (RuntimeException bug) {
+      RecordResult failed = new RecordResult(body, InputFormat.LINE_PROTOCOL, arrivalMs);
+      failed.startPiece();
+      failed.reject(BadInputReason.UNPARSEABLE, "internal decoder error: " + bug, 0, body.length);
+      return failed.finish();
+    }
+    return result.finish(false);
+  }
+
   /** Single-object Avro bytes of one event (what the produce command writes). */
   public static byte[] encodeAvro(UserEvent event) {
     return AvroEvents.encode(event);

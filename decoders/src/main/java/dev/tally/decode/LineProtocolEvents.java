@@ -30,6 +30,8 @@ final class LineProtocolEvents {
   private static final byte[] VALUE = "value".getBytes(StandardCharsets.US_ASCII);
 
   private byte[] scratch = new byte[64];
+  /** Nanoseconds per unit of the lines' timestamps: 1 on the events topic, where they are nanoseconds. */
+  private long unitNanos = 1;
 
   // The line being parsed.
   private String eventType;
@@ -37,6 +39,19 @@ final class LineProtocolEvents {
   private String username;
   private boolean hasTimestamp;
   private long timestamp;
+
+  /**
+   * Decodes lines whose timestamps count {@code unitNanos} nanoseconds each (1 000 000 000 for
+   * seconds, as InfluxDB's {@code precision=s} says), then back to nanoseconds for the next caller.
+   */
+  void decode(byte[] value, long unitNanos, RecordResult result) {
+    this.unitNanos = unitNanos;
+    try {
+      decode(value, result);
+    } finally {
+      this.unitNanos = 1;
+    }
+  }
 
   void decode(byte[] value, RecordResult result) {
     int lineStart = 0;
@@ -206,6 +221,13 @@ final class LineProtocolEvents {
       hasTimestamp = true;
     } catch (NumberFormatException e) {
       return e.getMessage();
+    }
+    if (unitNanos != 1) {
+      try {
+        timestamp = Math.multiplyExact(timestamp, unitNanos);
+      } catch (ArithmeticException overflow) {
+        return "timestamp " + timestamp + " does not fit in 64 bits once in nanoseconds";
+      }
     }
     return null;
   }

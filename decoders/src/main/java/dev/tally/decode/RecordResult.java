@@ -161,7 +161,15 @@ final class RecordResult {
   }
 
   Decoded finish() {
-    if (pieces == 0) {
+    return finish(true);
+  }
+
+  /**
+   * The result; with {@code blankIsRejected} false, a record of only blank and comment lines yields
+   * nothing at all instead of one rejection (a write request may carry no points).
+   */
+  Decoded finish(boolean blankIsRejected) {
+    if (pieces == 0 && blankIsRejected) {
       // Only blank or comment lines: say so rather than let the record vanish uncounted.
       startPiece();
       reject(BadInputReason.UNPARSEABLE, "record holds no events, only blank or comment lines", 0, record.length);

@@ -221,4 +221,36 @@ class LineProtocolEventsTest {
     assertEquals(List.of(new UserEvent("p", "e", "alice", TS)), decoded.events());
     assertRejection(decoded.rejections().get(0), BadInputReason.MISSING_FIELD, "username");
   }
+
+  @Test
+  void writePrecisionScalesTimestampsToNanoseconds() {
+    EventDecoder decoder = new EventDecoder();
+    Decoded seconds = decoder.decodeLines(utf8("event_type=e,product=p value=\"a\" 1478507534\n"
+        + "event_type=e,product=p value=\"b\""), 1_000_000_000L, TestRecords.RECORD_MS);
+    assertEquals(List.of(new UserEvent("p", "e", "a", 1_478_507_534_000_000_000L),
+        new UserEvent("p", "e", "b", RECORD_NS)), seconds.events());
+    Decoded hours = decoder.decodeLines(utf8("event_type=e,product=p value=a 410696"),
+        3_600_000_000_000L, TestRecords.RECORD_MS);
+    assertEquals(410_696L * 3_600_000_000_000L, hours.events().get(0).timestampNs());
+    // the unit does not stick to the decoder: the next record's timestamps are nanoseconds again
+    assertEquals(TS, decoder.decode(utf8("event_type=e,product=p value=a " + TS), TestRecords.RECORD_MS)
+        .events().get(0).timestampNs());
+  }
+
+  @Test
+  void writePrecisionStillRefusesTheWrongUnitAndOverflow() {
+    EventDecoder decoder = new EventDecoder();
+    // milliseconds sent as precision=s: still not nanoseconds after scaling
+    assertOnlyRejection(decoder.decodeLines(utf8("event_type=e,product=p value=a 1478507534"),
+        1_000L, TestRecords.RECORD_MS), BadInputReason.TIMESTAMP_NOT_NANOS, "");
+    assertOnlyRejection(decoder.decodeLines(utf8("event_type=e,product=p value=a 9223372036854775"),
+        1_000_000_000L, TestRecords.RECORD_MS), BadInputReason.UNPARSEABLE, "64 bits");
+  }
+
+  @Test
+  void aWriteBodyOfNoLinesYieldsNothing() {
+    Decoded decoded = new EventDecoder().decodeLines(utf8("\n# only a comment\n\n"), 1, TestRecords.RECORD_MS);
+    assertEquals(List.of(), decoded.events());
+    assertEquals(List.of(), decoded.rejections());
+  }
 }
