@@ -160,7 +160,8 @@ public final class BenchCommand implements Callable<Integer> {
           + "worker with the shipped Redis mirror and InfluxDB sink configurations.")
   boolean skipSinks;
 
-  @Option(names = "--output", paramLabel = "FILE", description = "Write the table here (e.g. BENCHMARKS.md).")
+  @Option(names = "--output", paramLabel = "FILE",
+      description = "Write the tables as this command's section of FILE (e.g. BENCHMARKS.md), keeping the rest.")
   Path output;
 
   @Spec
@@ -237,8 +238,8 @@ public final class BenchCommand implements Callable<Integer> {
             partitions, timeEvents, timeSeconds, latencyRate));
     System.out.println(table);
     if (output != null) {
-      Files.writeString(output, markdown(table));
-      log.println("# wrote " + output);
+      BenchmarkFile.writeSection(output, "pipeline", markdown(table));
+      log.println("# wrote the pipeline section of " + output);
     }
     return 0;
   }
@@ -938,7 +939,7 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private String markdown(String table) throws IOException {
-    return "# Benchmarks\n\n"
+    return "## Pipeline: throughput in one JVM, state, latency, time\n\n"
         + "Written by `./tally bench`; do not edit by hand.\n\n"
         + "- machine: " + Runtime.getRuntime().availableProcessors() + " cores, "
         + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB max heap, Java "

@@ -102,7 +102,8 @@ public final class CatchUpCommand implements Callable<Integer> {
       description = "JVM options of every job, space-separated (default: none, the JVM's defaults).")
   String jobJavaOpts;
 
-  @Option(names = "--output", paramLabel = "FILE", description = "Write the table here (e.g. BENCHMARKS-CATCHUP.md).")
+  @Option(names = "--output", paramLabel = "FILE",
+      description = "Write the table as this command's section of FILE (e.g. BENCHMARKS.md), keeping the rest.")
   Path output;
 
   @Spec
@@ -186,8 +187,8 @@ public final class CatchUpCommand implements Callable<Integer> {
     String table = table(results);
     System.out.println(table);
     if (output != null) {
-      Files.writeString(output, markdown(backlogs.get(0), table));
-      log.println("# wrote " + output);
+      BenchmarkFile.writeSection(output, "catchup", markdown(backlogs.get(0), table));
+      log.println("# wrote the catch-up section of " + output);
     }
     return 0;
   }
@@ -364,7 +365,7 @@ public final class CatchUpCommand implements Callable<Integer> {
   }
 
   private String markdown(Backlog backlog, String table) {
-    return "# Catch-up benchmark\n\n"
+    return "## Catch-up: the peers' footing (broker apart, a fresh JVM per job)\n\n"
         + "Written by `./tally catchup`; do not edit by hand.\n\n"
         + "- machine: " + Runtime.getRuntime().availableProcessors() + " cores, Java "
         + System.getProperty("java.version") + ", " + System.getProperty("os.name") + "\n"

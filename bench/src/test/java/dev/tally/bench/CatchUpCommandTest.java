@@ -19,13 +19,18 @@ class CatchUpCommandTest {
 
   @Test
   void aSmallRunWritesItsTableAndEveryJobCountsEverything(@TempDir Path dir) throws Exception {
-    Path table = dir.resolve("BENCHMARKS-CATCHUP.md");
+    Path table = dir.resolve("BENCHMARKS.md");
+    // another command's section stays as it is
+    Files.writeString(table, "# Benchmarks\n\n<!-- gateway: begin -->\ngateway rows\n<!-- gateway: end -->\n");
     int exit = new CommandLine(new CatchUpCommand()).execute("--events", "20000", "--minutes", "3",
         "--series", "8", "--runs", "1", "--keys", "null", "--variant", "tally.input.packing=false",
         "--build", "same=" + System.getProperty("java.class.path"), "--warm",
         "--output", table.toString());
     assertEquals(0, exit);
     String text = Files.readString(table);
+    assertTrue(text.startsWith("# Benchmarks\n\n<!-- gateway: begin -->\ngateway rows\n<!-- gateway: end -->\n\n"
+        + "<!-- catchup: begin -->\n## Catch-up"), text);
+    assertTrue(text.endsWith("<!-- catchup: end -->\n"), text);
     assertTrue(text.contains("- command: `./tally catchup --events 20000"), text);
     assertTrue(text.contains("--build same=CLASSPATH"), "the classpath is not elided: " + text);
     List<String> rows = text.lines().filter(line -> line.startsWith("| null keys | ")).toList();

@@ -128,7 +128,11 @@ public final class Gateway implements AutoCloseable {
     http.setExecutor(httpThreads);
     http.createContext("/", this::handle);
     if (settings.udp() != null) {
-      this.udp = DatagramChannel.open().bind(settings.udp());
+      this.udp = DatagramChannel.open();
+      // as InfluxDB's read-buffer: room for bursts while a datagram is decoded (the kernel caps it
+      // at net.core.rmem_max)
+      udp.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 8 << 20);
+      udp.bind(settings.udp());
       this.udpThread = new Thread(this::receiveUdp, "tally-gateway-udp");
       this.udpThread.setDaemon(true);
     } else {

@@ -1,0 +1,38 @@
+package dev.tally.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A results file that several benchmark commands write into, each its own section: the section
+ * between {@code <!-- NAME: begin -->} and {@code <!-- NAME: end -->} is replaced, or appended when
+ * the file has none, and the rest of the file is kept as it is.
+ */
+final class BenchmarkFile {
+
+  private BenchmarkFile() {}
+
+  /** Writes {@code markdown} as section {@code name} of {@code file}, creating the file if needed. */
+  static void writeSection(Path file, String name, String markdown) throws IOException {
+    String begin = "<!-- " + name + ": begin -->";
+    String end = "<!-- " + name + ": end -->";
+    String section = begin + "\n" + markdown.strip() + "\n" + end + "\n";
+    String text = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+    int from = text.indexOf(begin);
+    int to = text.indexOf(end);
+    if (from >= 0 && to > from) {
+      int after = to + end.length();
+      if (after < text.length() && text.charAt(after) == '\n') {
+        after++;
+      }
+      text = text.substring(0, from) + section + text.substring(after);
+    } else if (text.isBlank()) {
+      text = section;
+    } else {
+      text = text.stripTrailing() + "\n\n" + section;
+    }
+    Files.writeString(file, text, StandardCharsets.UTF_8);
+  }
+}
