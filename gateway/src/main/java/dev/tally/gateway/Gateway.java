@@ -31,8 +31,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
@@ -88,6 +91,8 @@ public final class Gateway implements AutoCloseable {
   private static final int MAX_ERRORS_REPORTED = 10;
   private static final int MAX_LINE_IN_ERROR = 200;
   private static final int MAX_DATAGRAM = 65_535;
+  /** Datagrams received and waiting to be decoded; more are dropped (and counted). */
+  private static final int UDP_QUEUE = 10_000;
   private static final java.time.Duration STARTUP_WAIT = java.time.Duration.ofSeconds(10);
   private static final Pattern CREATE_DATABASE = Pattern.compile("(?is)\\s*create\\s+database\\s+.*");
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -100,6 +105,8 @@ public final class Gateway implements AutoCloseable {
   private final ExecutorService httpThreads;
   private final DatagramChannel udp;
   private final Thread udpThread;
+  /** Decodes datagrams off the receiving thread, so that it drains the socket while they are decoded. */
+  private final ThreadPoolExecutor udpDecoders;
   private final ThreadLocal<EventDecoder> decoders = ThreadLocal.withInitial(EventDecoder::new);
   private final Map<String, Counter> counters = new java.util.concurrent.ConcurrentHashMap<>();
   private final Counter udpDropped;
@@ -111,7 +118,8 @@ public final class Gateway implements AutoCloseable {
     Gauge.builder("tally.gateway.ready", writer, w -> w.ready() ? 1 : 0)
         .description("1 while Kafka takes the gateway's writes").register(registry);
     this.udpDropped = Counter.builder("tally.gateway.udp.datagrams.dropped")
-        .description("UDP datagrams dropped because Kafka did not take writes").register(registry);
+        .description("UDP datagrams dropped: more waiting to be decoded than the queue holds, or Kafka not taking writes")
+        .register(registry);
     if (settings.tls() != null) {
       HttpsServer https = HttpsServer.create(settings.http(), 0);
       https.setHttpsConfigurator(new HttpsConfigurator(settings.tls()));
@@ -135,9 +143,18 @@ public final class Gateway implements AutoCloseable {
       udp.bind(settings.udp());
       this.udpThread = new Thread(this::receiveUdp, "tally-gateway-udp");
       this.udpThread.setDaemon(true);
+      int decoders = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+      AtomicInteger decoderNumber = new AtomicInteger();
+      this.udpDecoders = new ThreadPoolExecutor(decoders, decoders, 0, TimeUnit.MILLISECONDS,
+          new ArrayBlockingQueue<>(UDP_QUEUE), runnable -> {
+            Thread thread = new Thread(runnable, "tally-gateway-udp-decode-" + decoderNumber.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+          }, new ThreadPoolExecutor.AbortPolicy());
     } else {
       this.udp = null;
       this.udpThread = null;
+      this.udpDecoders = null;
     }
   }
 
@@ -516,7 +533,6 @@ public final class Gateway implements AutoCloseable {
 
   private void receiveUdp() {
     ByteBuffer buffer = ByteBuffer.allocate(MAX_DATAGRAM);
-    EventDecoder decoder = new EventDecoder();
     while (udp.isOpen()) {
       SocketAddress from;
       try {
@@ -529,22 +545,30 @@ public final class Gateway implements AutoCloseable {
         continue;
       }
       byte[] datagram = Arrays.copyOf(buffer.array(), buffer.position());
-      count("tally.gateway.bytes", "bytes received in write bodies (decompressed)", "transport", "udp")
-          .increment(datagram.length);
-      Decoded decoded = decoder.decodeLines(datagram, settings.udpPrecision().nanos(), System.currentTimeMillis());
-      String source = "udp " + (from instanceof InetSocketAddress address ? address.getAddress().getHostAddress() : from);
-      List<ProducerRecord<byte[], byte[]>> records = records(decoded, source);
-      if (records.isEmpty()) {
-        continue;
+      try {
+        udpDecoders.execute(() -> writeDatagram(datagram, from));
+      } catch (RejectedExecutionException e) {
+        udpDropped.increment();
       }
-      writer.submit(records).whenComplete((ok, failure) -> {
-        if (failure != null) {
-          udpDropped.increment();
-        } else {
-          countLines("udp", decoded);
-        }
-      });
     }
+  }
+
+  private void writeDatagram(byte[] datagram, SocketAddress from) {
+    count("tally.gateway.bytes", "bytes received in write bodies (decompressed)", "transport", "udp")
+        .increment(datagram.length);
+    Decoded decoded = decoders.get().decodeLines(datagram, settings.udpPrecision().nanos(), System.currentTimeMillis());
+    String source = "udp " + (from instanceof InetSocketAddress address ? address.getAddress().getHostAddress() : from);
+    List<ProducerRecord<byte[], byte[]>> records = records(decoded, source);
+    if (records.isEmpty()) {
+      return;
+    }
+    writer.submit(records).whenComplete((ok, failure) -> {
+      if (failure != null) {
+        udpDropped.increment();
+      } else {
+        countLines("udp", decoded);
+      }
+    });
   }
 
   private void countLines(String transport, Decoded decoded) {
@@ -569,6 +593,7 @@ public final class Gateway implements AutoCloseable {
       } catch (IOException e) {
         LOG.debug("closing the UDP listener", e);
       }
+      udpDecoders.shutdown();
     }
     writer.close();
     try {

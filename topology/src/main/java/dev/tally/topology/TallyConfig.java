@@ -60,8 +60,10 @@ public final class TallyConfig extends AbstractConfig {
   public static final String GENERATION_UNTIL = "tally.generation.until";
 
   /** {@code TALLY_*} variables that are not settings (the launcher's own). */
+  /** The launcher's variables and the gateway's secrets: no setting, and not to be echoed as one. */
   private static final java.util.Set<String> IGNORED_VARIABLES = java.util.Set.of("TALLY_LOG_LEVEL",
-      "TALLY_JAVA_OPTS", "TALLY_CLASSPATH");
+      "TALLY_JAVA_OPTS", "TALLY_CLASSPATH", "TALLY_GATEWAY_USERS", "TALLY_GATEWAY_TOKENS",
+      "TALLY_GATEWAY_TLS_PASSWORD");
 
   private static final String TOPICS = "Topics";
   private static final String WINDOWS = "Windows";

@@ -27,7 +27,8 @@ class TallyConfigTest {
         num.stream.threads=3
         """);
     TallyConfig config = TallyConfig.load(file,
-        Map.of("TALLY_WINDOW_GRACE_MS", "3000", "TALLY_NUM_STREAM_THREADS", "4", "HOME", "/root"),
+        Map.of("TALLY_WINDOW_GRACE_MS", "3000", "TALLY_NUM_STREAM_THREADS", "4", "HOME", "/root",
+            "TALLY_GATEWAY_TOKENS", "secret", "TALLY_LOG_LEVEL", "DEBUG"),
         Map.of("tally.idle.timeout.ms", "5000"));
 
     assertEquals(3000L, config.getLong(TallyConfig.WINDOW_GRACE_MS));
@@ -38,6 +39,9 @@ class TallyConfigTest {
     assertEquals("file:9092", streams.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
     assertEquals(StreamsConfig.EXACTLY_ONCE_V2, streams.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
     assertTrue(streams.keySet().stream().noneMatch(key -> key.toString().startsWith("tally.")));
+    // the launcher's variables and the gateway's secrets are no settings
+    assertTrue(config.originals().keySet().stream().noneMatch(key -> key.startsWith("gateway.") || key.startsWith("log.")),
+        config.originals().toString());
   }
 
   @Test
