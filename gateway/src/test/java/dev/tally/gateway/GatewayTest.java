@@ -387,6 +387,10 @@ class GatewayTest {
       assertEquals(204, post(gateway, "/write?db=events", utf8("event_type=e,product=p value=after 1478507534415525888")).statusCode());
       List<String> users = events(readAll(own, topics.events(), 2)).stream().map(UserEvent::username).sorted().toList();
       assertEquals(List.of("after", "before"), users, "the refused write is not there, the others once each");
+      // the client retries what was refused, as it was told to: now it is there, once
+      assertEquals(204, post(gateway, "/write?db=events", utf8("event_type=e,product=p value=during 1478507534415525888")).statusCode());
+      users = events(readAll(own, topics.events(), 3)).stream().map(UserEvent::username).sorted().toList();
+      assertEquals(List.of("after", "before", "during"), users);
     } finally {
       own.close();
     }
