@@ -39,15 +39,18 @@ final class DemoSinks {
     this.analystPassword = analystPassword;
   }
 
-  /** Starts the worker (closed with the stack) and both connectors, reading the given results topic. */
-  static DemoSinks start(LocalStack stack, String resultsTopic, PrintStream info) {
+  /**
+   * Starts the worker (closed with the stack) and both connectors, reading the given results topic
+   * (and the Redis mirror the users topic too).
+   */
+  static DemoSinks start(LocalStack stack, String resultsTopic, String usersTopic, PrintStream info) {
     Map<String, String> passwords = loadAcl(stack);
     stack.influx().createDatabase(DATABASE);
     ConnectWorker worker = ConnectWorker.start(stack.kafka().bootstrapServers(), null);
     stack.closeFirst(worker);
 
     Map<String, String> redis = ShippedConnectors.load("redis-sink.properties");
-    redis.put("topics", resultsTopic);
+    redis.put("topics", resultsTopic + "," + usersTopic);
     redis.put("redis.hosts", "127.0.0.1:" + stack.redis().port());
     redis.put("redis.retention.ms", DEMO_RETENTION_MS);
     redis.put("errors.deadletterqueue.topic.replication.factor", "1");

@@ -2,6 +2,7 @@ package dev.tally.topology;
 
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteKey;
+import dev.tally.schema.MinuteUsers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -10,7 +11,8 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * Serdes of the results topic: key {@link MinuteKey} and value {@link MinuteCount}, both in Avro's
+ * Serdes of the results topic (key {@link MinuteKey}, value {@link MinuteCount}) and of the users topic
+ * (key {@link MinuteKey}, value {@link MinuteUsers}), all in Avro's
  * single-object encoding (a 10-byte header with the schema fingerprint, then the binary record), so any
  * consumer with the schemas can read them without a schema registry.
  */
@@ -30,6 +32,14 @@ public final class ResultSerdes {
         (topic, value) -> value == null ? null : bytes(() -> value.toByteBuffer()),
         (topic, data) -> data == null ? null
             : read(() -> MinuteCount.fromByteBuffer(ByteBuffer.wrap(data))));
+  }
+
+  /** The users topic's values: each closed window's distinct users per aggregating partition. */
+  public static Serde<MinuteUsers> minuteUsers() {
+    return Serdes.serdeFrom(
+        (topic, value) -> value == null ? null : bytes(() -> value.toByteBuffer()),
+        (topic, data) -> data == null ? null
+            : read(() -> MinuteUsers.fromByteBuffer(ByteBuffer.wrap(data))));
   }
 
   private interface IoSupplier<T> {

@@ -45,6 +45,7 @@ public final class TallyConfig extends AbstractConfig {
   public static final String EVENTS_TOPIC = "tally.topic.events";
   public static final String RESULTS_TOPIC = "tally.topic.results";
   public static final String DEAD_LETTER_TOPIC = "tally.topic.dead.letter";
+  public static final String USERS_TOPIC = "tally.topic.users";
   public static final String TOPIC_PARTITIONS = "tally.topic.partitions";
   public static final String TOPIC_REPLICATION = "tally.topic.replication.factor";
   public static final String AGGREGATION_PARTITIONS = "tally.aggregation.partitions";
@@ -92,12 +93,17 @@ public final class TallyConfig extends AbstractConfig {
           Importance.HIGH, "Where bad input and late events go, with tally.error.reason, "
               + "tally.error.message and tally.source.{topic,partition,offset} headers.",
           TOPICS, 3, ConfigDef.Width.MEDIUM, "Dead-letter topic")
+      .define(USERS_TOPIC, Type.STRING, "minute-users", new ConfigDef.NonEmptyString(),
+          Importance.MEDIUM, "Output topic of each closed window's distinct users as 64-bit hashes "
+              + "(key MinuteKey, value MinuteUsers, Avro single-object), one record per window, series "
+              + "and aggregating partition: what counts distinct users over any range of minutes.",
+          TOPICS, 4, ConfigDef.Width.MEDIUM, "Users topic")
       .define(TOPIC_PARTITIONS, Type.INT, 4, Range.atLeast(1), Importance.MEDIUM,
-          "Partitions of the events, results and dead-letter topics when Tally creates them.",
-          TOPICS, 4, ConfigDef.Width.SHORT, "Topic partitions")
+          "Partitions of the events, results, users and dead-letter topics when Tally creates them.",
+          TOPICS, 5, ConfigDef.Width.SHORT, "Topic partitions")
       .define(TOPIC_REPLICATION, Type.SHORT, (short) -1, new ReplicationValidator(),
           Importance.MEDIUM, "Replication factor of the topics Tally creates (its own and Kafka "
-              + "Streams' internal ones); -1 takes the broker's default.", TOPICS, 5,
+              + "Streams' internal ones); -1 takes the broker's default.", TOPICS, 6,
           ConfigDef.Width.SHORT, "Replication factor")
       .define(AGGREGATION_PARTITIONS, Type.INT, 4, Range.between(1, 10_000), Importance.MEDIUM,
           "Partitions of the two internal shuffle topics (by-user, by-series): how many tasks share "
@@ -248,7 +254,7 @@ public final class TallyConfig extends AbstractConfig {
   /** The topology's settings, given the events topic's current partition count. */
   public TopologySettings topologySettings(int inputPartitions) {
     return new TopologySettings(getString(EVENTS_TOPIC), getString(RESULTS_TOPIC),
-        getString(DEAD_LETTER_TOPIC), windows(), getLong(IDLE_TIMEOUT_MS), getLong(LIVE_INTERVAL_MS),
+        getString(DEAD_LETTER_TOPIC), getString(USERS_TOPIC), windows(), getLong(IDLE_TIMEOUT_MS), getLong(LIVE_INTERVAL_MS),
         getLong(WATERMARK_INTERVAL_MS), inputPartitions, getInt(AGGREGATION_PARTITIONS),
         generation());
   }

@@ -5,6 +5,7 @@ import dev.tally.topology.internal.BySeries;
 import dev.tally.topology.internal.DeadLetter;
 import dev.tally.topology.internal.InternalSerdes;
 import dev.tally.topology.internal.Routed;
+import dev.tally.topology.internal.UserHashes;
 import dev.tally.topology.internal.WatermarkBroadcast;
 import dev.tally.topology.window.AggregateProcessor;
 import dev.tally.topology.window.ClockBoard;
@@ -14,9 +15,15 @@ import dev.tally.topology.window.Tallies;
 import dev.tally.topology.window.InputState;
 import dev.tally.topology.window.MergeProcessor;
 import dev.tally.topology.window.RouteProcessor;
+import dev.tally.schema.MinuteKey;
+import dev.tally.schema.MinuteUsers;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -35,7 +42,8 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  *  events ──route──▶ [by-user shuffle] ──aggregate──▶ [by-series shuffle] ──merge──▶ results
  *            │  decode, batch by user      │ count per user-partition      │ add up, finalize
- *            └─▶ dead letters              └─▶ dead letters (late)
+ *            └─▶ dead letters              ├─▶ dead letters (late)
+ *                                          └─▶ users (a closed window's user hashes)
  * </pre>
  *
  * <p>Every user's events meet in one by-user partition, so distinct counts of the partitions add up;
@@ -96,7 +104,25 @@ public final class TallyTopology {
             AggregateProcessor.TALLIES_STORE, AggregateProcessor.WATERMARKS_STORE,
             AggregateProcessor.COMMIT_HOOK_STORE);
 
-    withoutDeadLetters(aggregated, "aggregate", settings)
+    Map<String, KStream<byte[], Routed>> aggregateOut = withoutDeadLetters(aggregated, "aggregate", settings)
+        .split(Named.as("aggregate-output-"))
+        .branch((key, value) -> value instanceof UserHashes, Branched.as("users"))
+        .defaultBranch(Branched.as("partials"));
+    aggregateOut.get("aggregate-output-users")
+        .map((key, value) -> {
+          UserHashes users = (UserHashes) value;
+          Instant start = Instant.ofEpochMilli(users.windowStart());
+          List<Long> hashes = new ArrayList<>(users.hashes().length);
+          for (long hash : users.hashes()) {
+            hashes.add(hash);
+          }
+          return KeyValue.pair(new MinuteKey(users.product(), users.eventType(), start),
+              new MinuteUsers(users.product(), users.eventType(), start,
+                  start.plusMillis(settings.windows().sizeMs()), users.source(), hashes));
+        }, Named.as("aggregate-users-records"))
+        .to(settings.usersTopic(),
+            Produced.with(ResultSerdes.minuteKey(), ResultSerdes.minuteUsers()).withName("users"));
+    aggregateOut.get("aggregate-output-partials")
         .mapValues(value -> (BySeries) value, Named.as("aggregate-partials"))
         .repartition(Repartitioned.with(Serdes.ByteArray(), InternalSerdes.bySeries())
             .withName("by-series")

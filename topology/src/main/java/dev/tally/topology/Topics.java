@@ -30,7 +30,7 @@ public final class Topics {
   }
 
   /**
-   * Makes sure the events, results and dead-letter topics exist.
+   * Makes sure the events, results, users and dead-letter topics exist.
    *
    * @return the partition count of the events topic
    * @throws IllegalStateException naming the topic and the problem, when one does not fit
@@ -39,9 +39,10 @@ public final class Topics {
     int partitions = config.getInt(TallyConfig.TOPIC_PARTITIONS);
     short replication = config.getShort(TallyConfig.TOPIC_REPLICATION);
     List<String> names = List.of(config.getString(TallyConfig.EVENTS_TOPIC),
-        config.getString(TallyConfig.RESULTS_TOPIC), config.getString(TallyConfig.DEAD_LETTER_TOPIC));
+        config.getString(TallyConfig.RESULTS_TOPIC), config.getString(TallyConfig.DEAD_LETTER_TOPIC),
+        config.getString(TallyConfig.USERS_TOPIC));
     if (Set.copyOf(names).size() != names.size()) {
-      throw new IllegalStateException("the events, results and dead-letter topics must differ: " + names);
+      throw new IllegalStateException("the events, results, users and dead-letter topics must differ: " + names);
     }
     try {
       Set<String> existing = admin.listTopics().names().get();

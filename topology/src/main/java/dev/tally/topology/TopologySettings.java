@@ -11,6 +11,7 @@ import java.util.Objects;
  * @param eventsTopic the input topic
  * @param resultsTopic the output topic: live updates and final per-minute results
  * @param deadLetterTopic where bad input and late events go, with the reason in headers
+ * @param usersTopic where each closed window's distinct users go, as hashes, per aggregating partition
  * @param windows window size and grace
  * @param idleTimeoutMs how long every input partition must be quiet (drained, no records) before the
  *     clocks follow the wall clock
@@ -22,14 +23,14 @@ import java.util.Objects;
  *     windows are skipped
  */
 public record TopologySettings(String eventsTopic, String resultsTopic, String deadLetterTopic,
-    Windows windows, long idleTimeoutMs, long liveIntervalMs, long watermarkIntervalMs,
+    String usersTopic, Windows windows, long idleTimeoutMs, long liveIntervalMs, long watermarkIntervalMs,
     int inputPartitions, int aggregationPartitions, Generation generation) {
 
   /** Settings of the one generation that owns every window. */
   public TopologySettings(String eventsTopic, String resultsTopic, String deadLetterTopic,
-      Windows windows, long idleTimeoutMs, long liveIntervalMs, long watermarkIntervalMs,
-      int inputPartitions, int aggregationPartitions) {
-    this(eventsTopic, resultsTopic, deadLetterTopic, windows, idleTimeoutMs, liveIntervalMs,
+      String usersTopic, Windows windows, long idleTimeoutMs, long liveIntervalMs,
+      long watermarkIntervalMs, int inputPartitions, int aggregationPartitions) {
+    this(eventsTopic, resultsTopic, deadLetterTopic, usersTopic, windows, idleTimeoutMs, liveIntervalMs,
         watermarkIntervalMs, inputPartitions, aggregationPartitions, Generation.UNBOUNDED);
   }
 
@@ -37,6 +38,7 @@ public record TopologySettings(String eventsTopic, String resultsTopic, String d
     Objects.requireNonNull(eventsTopic, "eventsTopic");
     Objects.requireNonNull(resultsTopic, "resultsTopic");
     Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
+    Objects.requireNonNull(usersTopic, "usersTopic");
     Objects.requireNonNull(windows, "windows");
     Objects.requireNonNull(generation, "generation");
     if (inputPartitions < 1 || aggregationPartitions < 1) {

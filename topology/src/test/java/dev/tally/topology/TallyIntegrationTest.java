@@ -11,6 +11,7 @@ import dev.tally.localstack.ChildProcess;
 import dev.tally.localstack.KafkaBroker;
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteKey;
+import dev.tally.schema.MinuteUsers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -128,6 +129,41 @@ class TallyIntegrationTest {
         + header(late.get(0).headers(), DeadLetters.MESSAGE));
     assertEquals(List.of(), reasons(deadLetters), "dead letters from valid input");
     assertExactFinals(backlog.expected, finals);
+    assertUsersMatchFinals(names.users(), finals);
+  }
+
+  /**
+   * The users topic holds, for every final, one record per aggregating partition that saw the window:
+   * disjoint sets of hashes, together as many as the final's unique users.
+   */
+  private static void assertUsersMatchFinals(String topic, Map<SeriesWindow, List<MinuteCount>> finals) {
+    Map<SeriesWindow, Set<Long>> hashes = new HashMap<>();
+    Map<SeriesWindow, Integer> records = new HashMap<>();
+    List<String> overlapping = new ArrayList<>();
+    long expected = finals.values().stream().mapToLong(values -> values.get(0).getUniqueUsers()).sum();
+    long[] seen = {0};
+    try (KafkaConsumer<MinuteKey, MinuteUsers> consumer = consumer(topic,
+        ResultSerdes.minuteKey().deserializer(), ResultSerdes.minuteUsers().deserializer())) {
+      pollUntil(consumer, Duration.ofSeconds(30), record -> {
+        MinuteUsers value = record.value();
+        SeriesWindow window = new SeriesWindow(value.getProduct(), value.getEventType(),
+            value.getWindowStart().toEpochMilli());
+        records.merge(window, 1, Integer::sum);
+        Set<Long> of = hashes.computeIfAbsent(window, w -> new HashSet<>());
+        for (long hash : value.getUserHashes()) {
+          seen[0]++;
+          if (!of.add(hash)) {
+            overlapping.add(window + " partition " + value.getPartition());
+          }
+        }
+      }, () -> seen[0] >= expected);
+    }
+    assertEquals(List.of(), overlapping.stream().distinct().limit(5).toList(), "a user in two partitions");
+    assertEquals(finals.keySet(), hashes.keySet(), "windows with users against windows with finals");
+    finals.forEach((window, values) -> assertEquals(values.get(0).getUniqueUsers(),
+        hashes.get(window).size(), () -> window + ": hashes against unique users"));
+    assertTrue(records.values().stream().anyMatch(count -> count > 1),
+        "no window had users in more than one aggregating partition: not a test of the union");
   }
 
   @Test
@@ -416,6 +452,10 @@ class TallyIntegrationTest {
     static Names of(String test) {
       return new Names(test, test + "-events", test + "-results", test + "-dead-letters");
     }
+
+    String users() {
+      return test + "-users";
+    }
   }
 
   private static TallyConfig config(Names names) {
@@ -439,6 +479,7 @@ class TallyIntegrationTest {
     values.put(TallyConfig.EVENTS_TOPIC, names.events());
     values.put(TallyConfig.RESULTS_TOPIC, names.results());
     values.put(TallyConfig.DEAD_LETTER_TOPIC, names.deadLetters());
+    values.put(TallyConfig.USERS_TOPIC, names.users());
     values.put(TallyConfig.AGGREGATION_PARTITIONS, "3");
     values.put(TallyConfig.TOPIC_REPLICATION, "1");
     values.put(TallyConfig.WINDOW_SIZE_MS, Long.toString(WINDOW_MS));

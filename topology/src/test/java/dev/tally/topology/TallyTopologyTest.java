@@ -8,6 +8,7 @@ import dev.tally.decode.EventDecoder;
 import dev.tally.decode.UserEvent;
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteKey;
+import dev.tally.schema.MinuteUsers;
 import dev.tally.topology.internal.InputPack;
 import dev.tally.topology.window.InputState;
 import dev.tally.topology.window.Windows;
@@ -32,6 +33,10 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.kafka.streams.KeyValue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,7 +57,7 @@ class TallyTopologyTest {
       event_type=rails-5xx,product=live value=testusername1 1478507534415525890
       """;
 
-  private final TopologySettings settings = new TopologySettings("events", "results", "dead-letters",
+  private final TopologySettings settings = new TopologySettings("events", "results", "dead-letters", "users",
       new Windows(MINUTE, 10_000), 5_000, 1_000, 200, 1, 1);
   private TopologyTestDriver driver;
   private TestInputTopic<byte[], byte[]> events;
@@ -96,6 +101,56 @@ class TallyTopologyTest {
     assertEquals(Instant.ofEpochMilli(W), rails.getWindowStart());
     assertEquals(3.0, metric(TallyMetrics.WINDOWS_FINALIZED, null));
     assertEquals(Instant.ofEpochMilli(W + MINUTE), rails.getWindowEnd());
+  }
+
+  @Test
+  void aClosedWindowsUsersGoToTheUsersTopicAsHashes() {
+    // one aggregating partition here (the test driver has one partition per topic); the
+    // integration test checks several: disjoint, and together the window's unique users
+    TestOutputTopic<MinuteKey, MinuteUsers> users = driver.createOutputTopic("users",
+        ResultSerdes.minuteKey().deserializer(), ResultSerdes.minuteUsers().deserializer());
+    pipe(WORKED_EXAMPLE);
+    for (int i = 0; i < 50; i++) {
+      pipe(line("live", "rails-5xx", "user" + i, W + i));
+      pipe(line("live", "rails-5xx", "user" + i, W + 100 + i)); // each user twice
+    }
+    assertTrue(users.isEmpty(), "users before the window closed");
+    closeWithEventAt(W + MINUTE + 10_000);
+
+    Map<String, List<Long>> hashes = new HashMap<>();
+    Map<String, Set<Integer>> partitions = new HashMap<>();
+    for (KeyValue<MinuteKey, MinuteUsers> record : users.readKeyValuesToList()) {
+      MinuteUsers value = record.value;
+      String series = value.getProduct() + "/" + value.getEventType() + "@" + value.getWindowStart().toEpochMilli();
+      assertEquals(series, record.key.getProduct() + "/" + record.key.getEventType() + "@"
+          + record.key.getWindowStart().toEpochMilli(), "key and value name one series and window");
+      assertEquals(value.getWindowStart().plusMillis(MINUTE), value.getWindowEnd());
+      assertTrue(partitions.computeIfAbsent(series, s -> new HashSet<>()).add(value.getPartition()),
+          "one record per aggregating partition: " + series);
+      hashes.computeIfAbsent(series, s -> new ArrayList<>()).addAll(value.getUserHashes());
+    }
+    Map<String, List<Long>> expected = new HashMap<>();
+    expected.put("live/rails-5xx@" + W, new ArrayList<>());
+    expected.get("live/rails-5xx@" + W).add(xxh3("testusername1"));
+    for (int i = 0; i < 50; i++) {
+      expected.get("live/rails-5xx@" + W).add(xxh3("user" + i));
+    }
+    expected.put("live/stuck_in_queue@" + W, List.of(xxh3("testusername2")));
+    expected.put("automate/browser_error@" + W, List.of(xxh3("testusername3"), xxh3("testusername4")));
+    assertEquals(expected.keySet(), hashes.keySet());
+    expected.forEach((series, want) -> {
+      List<Long> got = hashes.get(series);
+      // disjoint across partitions, and together the window's distinct users
+      assertEquals(got.size(), Set.copyOf(got).size(), series + ": a user in two partitions");
+      assertEquals(Set.copyOf(want), Set.copyOf(got), series);
+    });
+    assertEquals(51, finals().get("live/rails-5xx@" + W).getUniqueUsers());
+  }
+
+  /** The users topic's hash, computed here independently of Tally's arena walk. */
+  private static long xxh3(String username) {
+    return com.dynatrace.hash4j.hashing.Hashing.xxh3_64().hashBytesToLong(
+        username.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   @Test

@@ -1,5 +1,8 @@
 package dev.tally.topology.internal;
 
-/** Everything a Tally processor forwards: something for the next stage, or a dead letter. */
-public sealed interface Routed permits ByUser, BySeries, DeadLetter {
+/**
+ * Everything a Tally processor forwards: something for the next stage, a dead letter, or a closed
+ * window's users for the users topic.
+ */
+public sealed interface Routed permits ByUser, BySeries, DeadLetter, UserHashes {
 }

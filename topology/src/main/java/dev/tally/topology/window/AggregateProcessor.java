@@ -11,6 +11,7 @@ import dev.tally.topology.internal.ByUser;
 import dev.tally.topology.internal.DeadLetter;
 import dev.tally.topology.internal.EventBatch;
 import dev.tally.topology.internal.Partial;
+import dev.tally.topology.internal.UserHashes;
 import dev.tally.topology.internal.Routed;
 import dev.tally.topology.internal.Watermark;
 import java.time.Duration;
@@ -174,6 +175,7 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
       tallies.closeBefore(to, (windowSeries, tally) -> {
         tally.liveQueued = false; // the final is the last update
         forwardPartial(windowSeries, tally);
+        forwardUsers(windowSeries, tally);
       });
     }
     forwardWatermark(now);
@@ -244,6 +246,15 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
     Partial partial = new Partial(context.taskId().partition(), names[0], names[1],
         StoreKeys.windowOf(windowSeries), tally.count(), tally.uniqueUsers());
     context.forward(new Record<>(series, partial, context.currentSystemTimeMs()));
+  }
+
+  /** The closed window's users of this partition, for the users topic. */
+  private void forwardUsers(Bytes windowSeries, Tallies.Tally tally) {
+    byte[] series = StoreKeys.seriesOf(windowSeries);
+    String[] names = StoreKeys.productAndEventType(series);
+    UserHashes users = new UserHashes(context.taskId().partition(), names[0], names[1],
+        StoreKeys.windowOf(windowSeries), tally.userHashes());
+    context.forward(new Record<>(series, users, context.currentSystemTimeMs()));
   }
 
   @Override

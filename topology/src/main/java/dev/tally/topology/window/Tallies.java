@@ -32,6 +32,10 @@ import org.apache.kafka.streams.KeyValue;
  */
 public final class Tallies {
 
+  /** The users topic's hash of a username: XXH3-64, seed 0, of its UTF-8 bytes (a public interface). */
+  private static final com.dynatrace.hash4j.hashing.Hasher64 USER_HASH =
+      com.dynatrace.hash4j.hashing.Hashing.xxh3_64();
+
   /** Keeps each changelog record well below the producer's and broker's 1 MiB default limits. */
   static final int MAX_BATCH_BYTES = 64 * 1024;
   private static final int BATCH_BYTES = Integer.BYTES;
@@ -78,6 +82,19 @@ public final class Tallies {
 
     public long uniqueUsers() {
       return users.size();
+    }
+
+    /** XXH3-64 (seed 0) of each distinct username's UTF-8 bytes, in the order first seen. */
+    public long[] userHashes() {
+      long[] hashes = new long[users.size()];
+      byte[] arena = users.arena();
+      int at = 0;
+      for (int i = 0; i < hashes.length; i++) {
+        int length = UserSet.readLength(arena, at);
+        hashes[i] = USER_HASH.hashBytesToLong(arena, at + UserSet.LENGTH_BYTES, length);
+        at += UserSet.LENGTH_BYTES + length;
+      }
+      return hashes;
     }
 
     public Bytes windowSeries() {

@@ -35,7 +35,7 @@ class LiveCommitTest {
   private static final long MINUTE = 60_000;
   private static final long NOW = Instant.parse("2026-12-01T12:00:00Z").toEpochMilli();
   private final TopologySettings settings = new TopologySettings("events", "results",
-      "dead-letters", new Windows(MINUTE, 10_000), 5_000, 1_000, 200, 1, 1);
+      "dead-letters", "users", new Windows(MINUTE, 10_000), 5_000, 1_000, 200, 1, 1);
   private final CommitPacer pacer = new CommitPacer(() -> NOW);
   private final CommitPacers pacers = new CommitPacers(() -> NOW);
 

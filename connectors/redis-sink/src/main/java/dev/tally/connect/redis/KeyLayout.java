@@ -14,7 +14,16 @@ import java.util.Objects;
  * tally:series                                  sorted set: known series, scored by their latest window start
  * tally:top:{1478507520000}:count               sorted set: series of that minute, scored by count
  * tally:top:{1478507520000}:users               sorted set: series of that minute, scored by unique users
+ * tally:uniques:{live:rails-5xx}:m:1478507520000 HyperLogLog: that series' users in one window
+ * tally:uniques:{live:rails-5xx}:h:1478505600000 HyperLogLog: its users in one UTC hour (start, ms)
+ * tally:uniques:{live:rails-5xx}:d:1478476800000 HyperLogLog: its users in one UTC day (start, ms)
+ * tally:uniques:series:h:1478505600000           set: series with users in that hour ({@code d:} a day)
  * </pre>
+ *
+ * <p>The HyperLogLogs are Redis's own ({@code PFADD}, {@code PFCOUNT}, 0.81% standard error); their
+ * elements are the users topic's hashes, 8 bytes big-endian each. One series' HyperLogLogs share a
+ * slot, so {@code PFCOUNT} over any of them (a range of minutes, hours and days) works on Redis
+ * Cluster too.
  *
  * <p>A series is written {@code product:event_type}, each part escaped ({@link #escape}): every
  * byte outside {@code A-Z a-z 0-9 - _ .} becomes {@code %XX} (UTF-8, upper-case hex), so the parts
@@ -64,6 +73,41 @@ public final class KeyLayout {
   /** One minute's ranking of series ({@link Series#encoded()}) by count or by unique users. */
   public String rankingKey(long windowStartMs, Ranking ranking) {
     return prefix + "top:{" + windowStartMs + "}:" + ranking.suffix;
+  }
+
+  /** A series' HyperLogLog of distinct users over one span starting at {@code startMs}. */
+  public String uniquesKey(Series series, Span span, long startMs) {
+    return prefix + "uniques:{" + series.encoded() + "}:" + span.code + ":" + startMs;
+  }
+
+  /** The series with users in one hour or day: members are {@link Series#encoded()}. */
+  public String uniquesSeriesKey(Span span, long startMs) {
+    return prefix + "uniques:series:" + span.code + ":" + startMs;
+  }
+
+  /** The spans distinct users are kept over: a window (a minute by default), a UTC hour, a UTC day. */
+  public enum Span {
+    WINDOW("m", 0),
+    HOUR("h", 3_600_000L),
+    DAY("d", 86_400_000L);
+
+    private final String code;
+    private final long lengthMs;
+
+    Span(String code, long lengthMs) {
+      this.code = code;
+      this.lengthMs = lengthMs;
+    }
+
+    /** The start of the hour or day holding {@code ms} (a window starts where it starts). */
+    public long startOf(long ms) {
+      return lengthMs == 0 ? ms : Math.floorDiv(ms, lengthMs) * lengthMs;
+    }
+
+    /** The hour's or day's length; 0 for a window, whose length the records say. */
+    public long lengthMs() {
+      return lengthMs;
+    }
   }
 
   /** What a minute's series are ranked by. */

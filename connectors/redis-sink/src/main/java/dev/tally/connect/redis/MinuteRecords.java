@@ -1,13 +1,15 @@
 package dev.tally.connect.redis;
 
 import dev.tally.schema.MinuteCount;
+import dev.tally.schema.MinuteUsers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.apache.kafka.connect.sink.SinkRecord;
 
 /**
- * Reads a {@link MinuteCount} out of a sink record: the value as Tally wrote it to the results
- * topic (Avro single-object encoding), passed through Connect's {@code ByteArrayConverter}.
+ * Reads a {@link MinuteCount} (results topic) or a {@link MinuteUsers} (users topic) out of a sink
+ * record: the value as Tally wrote it (Avro single-object encoding), passed through Connect's
+ * {@code ByteArrayConverter}.
  *
  * <p>The key ({@code MinuteKey}) is not needed: the value names its series and window.
  */
@@ -23,6 +25,48 @@ public final class MinuteRecords {
     BadRecordException(String message, Throwable cause) {
       super(message, cause);
     }
+  }
+
+  /**
+   * Decodes the record's value: a {@link MinuteUsers} (from the users topic) when its single-object
+   * header names that schema, else a {@link MinuteCount}.
+   *
+   * @throws BadRecordException if it is null, not bytes, or neither
+   */
+  public static Object decodeAny(SinkRecord record) throws BadRecordException {
+    Object value = record.value();
+    if (value instanceof byte[] array && startsWith(array, USERS_HEADER)) {
+      try {
+        MinuteUsers users = MinuteUsers.fromByteBuffer(ByteBuffer.wrap(array));
+        if (users.getWindowEnd().toEpochMilli() <= users.getWindowStart().toEpochMilli()) {
+          throw new BadRecordException("window_end " + users.getWindowEnd() + " is not after window_start "
+              + users.getWindowStart(), null);
+        }
+        return users;
+      } catch (IOException | RuntimeException e) {
+        throw new BadRecordException("the value is not an Avro single-object MinuteUsers: " + e, e);
+      }
+    }
+    return decode(record);
+  }
+
+  /** The single-object header of MinuteUsers: the marker and the schema's fingerprint. */
+  private static final byte[] USERS_HEADER = header();
+
+  private static byte[] header() {
+    try {
+      ByteBuffer encoded = new MinuteUsers("p", "e", java.time.Instant.EPOCH, java.time.Instant.ofEpochMilli(1), 0,
+          java.util.List.of()).toByteBuffer();
+      byte[] header = new byte[10];
+      encoded.get(header);
+      return header;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static boolean startsWith(byte[] array, byte[] prefix) {
+    return array.length >= prefix.length && java.util.Arrays.equals(array, 0, prefix.length, prefix, 0, prefix.length);
   }
 
   /**

@@ -126,6 +126,51 @@ final class MirrorWriter {
   }
 
   /**
+   * Adds users to their HyperLogLogs ({@link UsersWrite}) in one pipeline; returns one outcome per
+   * write, in order ({@link Written} with applied true: PFADD and SADD have no older value to lose to).
+   *
+   * @throws redis.clients.jedis.exceptions.JedisException when the pipeline cannot be sent
+   * @throws NotReplicatedException when replicas did not acknowledge in time
+   */
+  List<Outcome> writeUsers(List<UsersWrite> writes) {
+    List<Call> calls = new ArrayList<>();
+    List<Integer> owners = new ArrayList<>();
+    for (int i = 0; i < writes.size(); i++) {
+      UsersWrite write = writes.get(i);
+      String member = write.series().encoded();
+      for (UsersWrite.SpanWrite span : write.spans()) {
+        byte[] key = span.key().getBytes(StandardCharsets.UTF_8);
+        if (write.elements().length > 0) {
+          calls.add(new Call(span.key(), p -> p.pfadd(key, write.elements()), null));
+          owners.add(i);
+        }
+        calls.add(new Call(span.key(), p -> p.pexpireAt(key, span.expireAtMs()), null));
+        owners.add(i);
+        if (span.seriesKey() != null) {
+          String seriesKey = span.seriesKey();
+          calls.add(new Call(seriesKey, p -> p.sadd(seriesKey, member), null));
+          calls.add(new Call(seriesKey, p -> p.pexpireAt(seriesKey, span.expireAtMs()), null));
+          owners.add(i);
+          owners.add(i);
+        }
+      }
+    }
+    List<Object> replies = calls.isEmpty() ? List.of() : run(calls);
+    Outcome[] outcomes = new Outcome[writes.size()];
+    for (int k = 0; k < calls.size(); k++) {
+      int owner = owners.get(k);
+      if (replies.get(k) instanceof Throwable failure && outcomes[owner] == null) {
+        outcomes[owner] = new Failed(calls.get(k).key(), failure);
+      }
+    }
+    List<Outcome> result = new ArrayList<>(writes.size());
+    for (Outcome outcome : outcomes) {
+      result.add(outcome != null ? outcome : new Written(true));
+    }
+    return result;
+  }
+
+  /**
    * Sends {@code calls} in one pipeline (then the NOSCRIPT ones again with EVAL); returns each
    * reply, or the exception of a failed one.
    */

@@ -7,6 +7,7 @@ import dev.tally.connect.redis.MirrorWriter.Outcome;
 import dev.tally.connect.redis.RedisSinkConfig.PermanentFailureAction;
 import dev.tally.connect.redis.RetryPolicy.Kind;
 import dev.tally.schema.MinuteCount;
+import dev.tally.schema.MinuteUsers;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -24,7 +25,8 @@ import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * Mirrors a batch of {@code MinuteCount} records into Redis. It only orchestrates: decoding is
+ * Mirrors a batch of {@code MinuteCount} records (results topic) and {@code MinuteUsers} records
+ * (users topic) into Redis. It only orchestrates: decoding is
  * {@link MinuteRecords}, the mapping {@link MinuteWrite}, the I/O {@link MirrorWriter}, retry
  * decisions {@link RetryPolicy}.
  *
@@ -110,11 +112,23 @@ public final class RedisSinkTask extends SinkTask {
     long now = clock.millis();
     List<SinkRecord> writtenRecords = new ArrayList<>(records.size());
     List<MinuteWrite> writes = new ArrayList<>(records.size());
+    List<SinkRecord> usersRecords = new ArrayList<>();
+    List<UsersWrite> usersWrites = new ArrayList<>();
     List<Rejected> rejected = new ArrayList<>();
     for (SinkRecord record : records) {
       try {
-        MinuteCount count = MinuteRecords.decode(record);
-        MinuteWrite write = MinuteWrite.of(count, layout, config.retentionMs(), now);
+        Object value = MinuteRecords.decodeAny(record);
+        if (value instanceof MinuteUsers users) {
+          UsersWrite write = UsersWrite.of(users, layout, config.retentionMs(), now);
+          if (write == null) {
+            countExpired(record);
+            continue;
+          }
+          usersRecords.add(record);
+          usersWrites.add(write);
+          continue;
+        }
+        MinuteWrite write = MinuteWrite.of((MinuteCount) value, layout, config.retentionMs(), now);
         if (write == null) {
           countExpired(record);
           continue;
@@ -127,7 +141,18 @@ public final class RedisSinkTask extends SinkTask {
       }
     }
 
-    List<Outcome> outcomes = writeOrRetry(writes);
+    List<Outcome> outcomes = new ArrayList<>(writeOrRetry(writes));
+    List<String> described = new ArrayList<>(outcomes.size() + usersWrites.size());
+    for (MinuteWrite write : writes) {
+      described.add(write.series() + " window_start=" + write.windowStartMs());
+    }
+    if (!usersWrites.isEmpty()) {
+      outcomes.addAll(writeOrRetry(() -> writer().writeUsers(usersWrites)));
+      writtenRecords.addAll(usersRecords);
+      for (UsersWrite write : usersWrites) {
+        described.add(write.series() + " window_start=" + write.windowStartMs() + ", users");
+      }
+    }
     Failed transientFailure = null;
     for (int i = 0; i < outcomes.size(); i++) {
       if (!(outcomes.get(i) instanceof Failed failed)) {
@@ -138,8 +163,7 @@ public final class RedisSinkTask extends SinkTask {
         case TRANSIENT -> transientFailure = transientFailure == null ? failed : transientFailure;
         case FATAL -> throw fatal(failed.cause());
         case PERMANENT -> rejected.add(new Rejected(record, new ConnectException("Cannot write record "
-            + coordinates(record) + " (" + writes.get(i).series() + " window_start="
-            + writes.get(i).windowStartMs() + ") to key " + failed.key() + ": "
+            + coordinates(record) + " (" + described.get(i) + ") to key " + failed.key() + ": "
             + failed.cause().getMessage(), failed.cause())));
       }
     }
@@ -159,8 +183,12 @@ public final class RedisSinkTask extends SinkTask {
     if (writes.isEmpty()) {
       return List.of();
     }
+    return writeOrRetry(() -> writer().write(writes));
+  }
+
+  private List<Outcome> writeOrRetry(java.util.function.Supplier<List<Outcome>> write) {
     try {
-      return writer().write(writes);
+      return write.get();
     } catch (NotReplicatedException e) {
       throw retry(e.getMessage(), e);
     } catch (JedisException e) {

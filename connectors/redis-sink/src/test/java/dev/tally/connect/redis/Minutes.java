@@ -1,6 +1,7 @@
 package dev.tally.connect.redis;
 
 import dev.tally.schema.MinuteCount;
+import dev.tally.schema.MinuteUsers;
 import dev.tally.schema.MinuteKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -45,6 +46,25 @@ final class Minutes {
     return count(product, eventType, windowStart, count, users, true, windowStart + MINUTE + 10_500);
   }
 
+  /** The users topic's record of one series' users in one window, from one aggregating partition. */
+  static MinuteUsers users(String product, String eventType, long windowStart, int partition,
+      List<Long> hashes) {
+    return MinuteUsers.newBuilder().setProduct(product).setEventType(eventType)
+        .setWindowStart(Instant.ofEpochMilli(windowStart))
+        .setWindowEnd(Instant.ofEpochMilli(windowStart + MINUTE)).setPartition(partition)
+        .setUserHashes(hashes).build();
+  }
+
+  /** Sink records of users-topic values, at the next offsets of partition 0. */
+  List<SinkRecord> usersRecords(List<MinuteUsers> values) {
+    List<SinkRecord> records = new ArrayList<>();
+    for (MinuteUsers value : values) {
+      MinuteKey key = new MinuteKey(value.getProduct(), value.getEventType(), value.getWindowStart());
+      records.add(record(bytes(key), bytes(value)));
+    }
+    return records;
+  }
+
   /** Sink records of {@code counts}, at the next offsets of partition 0. */
   List<SinkRecord> records(MinuteCount... counts) {
     List<SinkRecord> records = new ArrayList<>();
@@ -67,6 +87,14 @@ final class Minutes {
   static byte[] bytes(MinuteCount count) {
     try {
       return array(count.toByteBuffer());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static byte[] bytes(MinuteUsers users) {
+    try {
+      return array(users.toByteBuffer());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -38,6 +38,9 @@ final class MirrorSnapshot {
     String contents = switch (type) {
       case "hash" -> new TreeMap<>(node.hgetAll(key)).toString();
       case "zset" -> node.zrangeWithScores(key, 0, -1).toString();
+      case "set" -> new java.util.TreeSet<>(node.smembers(key)).toString();
+      // a HyperLogLog: what it counts (its bytes also cache the last count, which reads change)
+      case "string" -> "pfcount " + node.pfcount(key);
       default -> "?";
     };
     return type + " " + contents + " expires " + node.pexpireTime(key);

@@ -13,6 +13,7 @@ import dev.tally.connect.redis.KeyLayout.Ranking;
 import dev.tally.connect.redis.KeyLayout.Series;
 import dev.tally.schema.Event;
 import dev.tally.schema.MinuteCount;
+import dev.tally.schema.MinuteUsers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -122,6 +124,94 @@ abstract class RedisSinkSuite {
     assertEquals(expiry, admin().pexpireTime(LAYOUT.catalogKey()));
     assertEquals(expiry, admin().pexpireTime(LAYOUT.rankingKey(ws, Ranking.COUNT)));
     assertEquals(expiry, admin().pexpireTime(LAYOUT.rankingKey(ws, Ranking.USERS)));
+  }
+
+  /**
+   * A day of one series' users, as the users topic carries them (two aggregating partitions, users
+   * repeating across minutes, a skewed population), and a second, smaller series: every range from
+   * a minute to the day, counted from the HyperLogLogs, within 2% (or 2 users) of the exact union;
+   * a replay in another order changes nothing.
+   */
+  @Test
+  void uniqueUsersOverAnyRangeComeFromTheHyperLogLogsWithinTheirError() {
+    long day = Math.floorDiv(minuteAgo(0), 86_400_000L) * 86_400_000L - 86_400_000L; // yesterday, UTC
+    java.util.Random random = new java.util.Random(20);
+    List<MinuteUsers> values = new ArrayList<>();
+    List<Set<Long>> perMinute = new ArrayList<>();
+    for (int m = 0; m < 1440; m++) {
+      Set<Long> users = new java.util.HashSet<>();
+      int n = 20 + random.nextInt(60);
+      for (int i = 0; i < n; i++) {
+        double r = random.nextDouble();
+        users.add(hash("user-" + (long) (20_000 * r * r * r))); // a few users most of the time
+      }
+      perMinute.add(users);
+      List<Long> even = new ArrayList<>();
+      List<Long> odd = new ArrayList<>();
+      for (long user : users) {
+        ((user & 1) == 0 ? even : odd).add(user);
+      }
+      values.add(Minutes.users("live", "rails-5xx", day + m * MINUTE, 0, even));
+      values.add(Minutes.users("live", "rails-5xx", day + m * MINUTE, 1, odd));
+      if (m % 60 == 7) {
+        values.add(Minutes.users("live", "stuck_in_queue", day + m * MINUTE, 0,
+            List.of(hash("a" + m), hash("b" + m))));
+      }
+    }
+    Map<String, String> retention = Map.of(RedisSinkConfig.RETENTION_MS, Long.toString(30L * 86_400_000L));
+    RedisSinkTask task = task(new FakeContext(true), retention);
+    for (int from = 0; from < values.size(); from += 500) {
+      task.put(minutes.usersRecords(values.subList(from, Math.min(values.size(), from + 500))));
+    }
+
+    Series rails = new Series("live", "rails-5xx");
+    try (dev.tally.connect.redis.query.MirrorReader reader = dev.tally.connect.redis.query.MirrorReader.open(
+        RedisSinkConfig.parse(settings(retention)).endpoint(), PREFIX)) {
+      int[][] ranges = {{0, 0}, {600, 614}, {60, 119}, {61, 150}, {0, 359}, {725, 1439}, {1, 1438}, {0, 1439}};
+      for (int[] range : ranges) {
+        Set<Long> union = new java.util.HashSet<>();
+        for (int m = range[0]; m <= range[1]; m++) {
+          union.addAll(perMinute.get(m));
+        }
+        long estimate = Long.parseLong(reader.uniques(rails, day + range[0] * MINUTE, day + range[1] * MINUTE)
+            .rows().get(0).get(4));
+        double allowed = Math.max(2, 0.02 * union.size());
+        assertTrue(Math.abs(estimate - union.size()) <= allowed, "minutes " + range[0] + " to " + range[1]
+            + ": " + estimate + " estimated, " + union.size() + " exact");
+      }
+      assertEquals(List.of(LAYOUT.uniquesKey(rails, KeyLayout.Span.DAY, day)),
+          reader.uniquesKeys(rails, day, day + 1439 * MINUTE), "a whole day is one key");
+      assertEquals(2 + 22 + 59, reader.uniquesKeys(rails, day + 58 * MINUTE, day + 1439 * MINUTE - MINUTE).size(),
+          "two minutes, the hours, then 59 minutes");
+      List<List<String>> top = reader.topUniques(KeyLayout.Span.DAY, day + 5, 10).rows();
+      assertEquals(List.of("1", "live", "rails-5xx"), top.get(0).subList(0, 3));
+      assertEquals(List.of("2", "live", "stuck_in_queue", "48"), top.get(1));
+    }
+
+    Map<String, String> before = snapshot();
+    List<MinuteUsers> shuffled = new ArrayList<>(values);
+    java.util.Collections.shuffle(shuffled, new java.util.Random(21));
+    task.put(minutes.usersRecords(shuffled));
+    assertEquals(before, snapshot(), "a replay, in another order, changed the mirror");
+    long expiry = day + 86_400_000L + 30L * 86_400_000L;
+    assertEquals(expiry, admin().pexpireTime(LAYOUT.uniquesKey(rails, KeyLayout.Span.DAY, day)));
+  }
+
+  /** A users-topic hash (any 64-bit hash does for the sink; Tally's is XXH3). */
+  private static long hash(String user) {
+    long h = 1125899906842597L;
+    for (int i = 0; i < user.length(); i++) {
+      h = 31 * h + user.charAt(i);
+    }
+    return h * 0x9E3779B97F4A7C15L ^ (h >>> 29);
+  }
+
+  /** This flavour's sink settings with {@code extra}. */
+  Map<String, String> settings(Map<String, String> extra) {
+    Map<String, String> settings = new HashMap<>(connection());
+    settings.put("topics", Minutes.TOPIC);
+    settings.putAll(extra);
+    return settings;
   }
 
   @Test

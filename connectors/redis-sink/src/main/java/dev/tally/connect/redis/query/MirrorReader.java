@@ -3,6 +3,7 @@ package dev.tally.connect.redis.query;
 import dev.tally.connect.redis.KeyLayout;
 import dev.tally.connect.redis.KeyLayout.Ranking;
 import dev.tally.connect.redis.KeyLayout.Series;
+import dev.tally.connect.redis.KeyLayout.Span;
 import dev.tally.connect.redis.RedisEndpoint;
 import dev.tally.connect.redis.query.Table.Column;
 import java.time.Instant;
@@ -21,7 +22,8 @@ import redis.clients.jedis.resps.Tuple;
 
 /**
  * Reads the mirror the Redis sink writes ({@link KeyLayout}), for analysts: the series it knows,
- * one series over a time range, and the top series of a minute. Read commands only, so it works
+ * one series over a time range, the top series of a minute, and distinct users over any range of
+ * minutes (estimated from HyperLogLogs). Read commands only, so it works
  * as the read-only {@code tally-analyst} user.
  *
  * <pre>{@code
@@ -31,6 +33,8 @@ import redis.clients.jedis.resps.Tuple;
  * }</pre>
  */
 public final class MirrorReader implements AutoCloseable {
+
+  private static final long MINUTE_MS = 60_000L;
 
   private final UnifiedJedis redis;
   private final KeyLayout layout;
@@ -125,6 +129,81 @@ public final class MirrorReader implements AutoCloseable {
     return new Table(List.of(new Column("rank", true), new Column("product", false),
         new Column("event_type", false), new Column("count", true), new Column("unique_users", true)),
         rows);
+  }
+
+  /**
+   * The HyperLogLog keys that cover the minutes starting in {@code [fromMs, toMs]}: whole UTC days
+   * from day keys, whole hours from hour keys, the ragged ends from window keys.
+   */
+  public List<String> uniquesKeys(Series series, long fromMs, long toMs) {
+    List<String> keys = new ArrayList<>();
+    long start = Math.floorDiv(fromMs, MINUTE_MS) * MINUTE_MS;
+    long end = Math.floorDiv(toMs, MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+    while (start < end) {
+      Span span = Span.WINDOW;
+      for (Span whole : List.of(Span.DAY, Span.HOUR)) {
+        if (whole.startOf(start) == start && start + whole.lengthMs() <= end) {
+          span = whole;
+          break;
+        }
+      }
+      keys.add(layout.uniquesKey(series, span, start));
+      start += span == Span.WINDOW ? MINUTE_MS : span.lengthMs();
+    }
+    return keys;
+  }
+
+  /**
+   * Distinct users of one series in the minutes starting in {@code [fromMs, toMs]}, estimated from
+   * the HyperLogLogs (one {@code PFCOUNT} over the keys of {@link #uniquesKeys}).
+   */
+  public Table uniques(Series series, long fromMs, long toMs) {
+    List<String> keys = uniquesKeys(series, fromMs, toMs);
+    long estimate = read(() -> redis.pfcount(keys.toArray(String[]::new)));
+    long days = keys.stream().filter(key -> key.contains("}:d:")).count();
+    long hours = keys.stream().filter(key -> key.contains("}:h:")).count();
+    return new Table(List.of(new Column("product", false), new Column("event_type", false),
+        new Column("from", false), new Column("to", false), new Column("unique_users", true),
+        new Column("keys", false)),
+        List.of(List.of(series.product(), series.eventType(), time(Math.floorDiv(fromMs, MINUTE_MS) * MINUTE_MS),
+            time(Math.floorDiv(toMs, MINUTE_MS) * MINUTE_MS + MINUTE_MS), Long.toString(estimate),
+            days + " days, " + hours + " hours, " + (keys.size() - days - hours) + " minutes")));
+  }
+
+  /**
+   * The {@code limit} series with the most distinct users in the UTC hour or day holding {@code
+   * atMs}, estimated from their HyperLogLogs.
+   */
+  public Table topUniques(Span span, long atMs, int limit) {
+    if (limit < 1) {
+      throw new QueryException("the number of series must be at least 1, got " + limit);
+    }
+    long start = span.startOf(atMs);
+    List<String> members = new ArrayList<>(read(() -> redis.smembers(layout.uniquesSeriesKey(span, start))));
+    List<Long> estimates = read(() -> {
+      List<Response<Long>> replies = new ArrayList<>();
+      try (AbstractPipeline pipeline = redis.pipelined()) {
+        for (String member : members) {
+          replies.add(pipeline.pfcount(layout.uniquesKey(Series.decode(member), span, start)));
+        }
+        pipeline.sync();
+      }
+      return replies.stream().map(Response::get).toList();
+    });
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < members.size(); i++) {
+      order.add(i);
+    }
+    order.sort(Comparator.<Integer>comparingLong(i -> -estimates.get(i)).thenComparing(members::get));
+    List<List<String>> rows = new ArrayList<>();
+    for (int rank = 0; rank < Math.min(limit, order.size()); rank++) {
+      int i = order.get(rank);
+      Series series = Series.decode(members.get(i));
+      rows.add(List.of(Integer.toString(rank + 1), series.product(), series.eventType(),
+          Long.toString(estimates.get(i))));
+    }
+    return new Table(List.of(new Column("rank", true), new Column("product", false),
+        new Column("event_type", false), new Column("unique_users", true)), rows);
   }
 
   private static String number(double score) {

@@ -2,6 +2,7 @@ package dev.tally.connect.redis.query;
 
 import dev.tally.connect.redis.KeyLayout.Ranking;
 import dev.tally.connect.redis.KeyLayout.Series;
+import dev.tally.connect.redis.KeyLayout.Span;
 import dev.tally.connect.redis.RedisEndpoint;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -65,6 +66,30 @@ public final class QueryRunner {
     };
     try (MirrorReader reader = MirrorReader.open(endpoint, prefix)) {
       print(reader.top(windowStart, ranking, limit));
+    }
+  }
+
+  /** {@code tally query uniques PRODUCT EVENT_TYPE --from FROM --to TO}. */
+  public void uniques(String product, String eventType, String from, String to) {
+    long fromMs = QueryOptions.time("--from", from, clock);
+    long toMs = QueryOptions.time("--to", to, clock);
+    if (fromMs > toMs) {
+      throw new QueryException("--from (" + from + ") is after --to (" + to + ")");
+    }
+    try (MirrorReader reader = MirrorReader.open(endpoint, prefix)) {
+      print(reader.uniques(new Series(product, eventType), fromMs, toMs));
+    }
+  }
+
+  /** {@code tally query uniques --top (--hour TIME | --day TIME) -n N}. */
+  public void topUniques(String hour, String day, int limit) {
+    if ((hour == null) == (day == null)) {
+      throw new QueryException("--top takes one of --hour TIME or --day TIME");
+    }
+    Span span = hour != null ? Span.HOUR : Span.DAY;
+    long at = QueryOptions.time(hour != null ? "--hour" : "--day", hour != null ? hour : day, clock);
+    try (MirrorReader reader = MirrorReader.open(endpoint, prefix)) {
+      print(reader.topUniques(span, at, limit));
     }
   }
 
