@@ -4,6 +4,7 @@ import dev.tally.bench.BenchCommand;
 import dev.tally.bench.CatchUpCommand;
 import dev.tally.bench.GatewayBenchCommand;
 import dev.tally.bench.JmhCommand;
+import dev.tally.bench.UniquesBenchCommand;
 import dev.tally.reliability.ReliabilityCommand;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
     description = "Exact per-minute event counts and distinct users, on Kafka Streams.",
     subcommands = {DemoCommand.class, RunCommand.class, ProduceCommand.class, ConfigCommand.class,
         QueryCommand.class, GatewayCommand.class, ThreadsCommand.class, GenerationCommand.class, BenchCommand.class,
-        CatchUpCommand.class, GatewayBenchCommand.class,
+        CatchUpCommand.class, GatewayBenchCommand.class, UniquesBenchCommand.class,
         JmhCommand.class, ReliabilityCommand.class,
         CommandLine.HelpCommand.class})
 public final class Tally {
