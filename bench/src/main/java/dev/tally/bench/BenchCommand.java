@@ -932,12 +932,6 @@ public final class BenchCommand implements Callable<Integer> {
         + SINK_WAIT.toSeconds() + " s after the traffic stopped)";
   }
 
-  /** The command line's arguments after {@code bench}, run as a subcommand of {@code tally} or alone. */
-  private List<String> ownArguments() {
-    List<String> args = spec.commandLine().getParseResult().originalArgs();
-    return !args.isEmpty() && args.get(0).equals(spec.name()) ? args.subList(1, args.size()) : args;
-  }
-
   private String markdown(String table) throws IOException {
     return "## Pipeline: throughput in one JVM, state, latency, time\n\n"
         + "Written by `./tally bench`; do not edit by hand.\n\n"
@@ -948,7 +942,7 @@ public final class BenchCommand implements Callable<Integer> {
         + String.format("- backlog: %,d Avro events, %d partitions, %d series (%s), %d users per "
             + "series, %d minutes of event time, 1-minute windows, grace 10 s%n", events, partitions,
             series, skew, users, minutes)
-        + "- command: `./tally bench " + String.join(" ", ownArguments()) + "`\n"
+        + "- command: `./tally bench " + String.join(" ", BenchmarkFile.ownArguments(spec)) + "`\n"
         + "- one in-process KRaft broker in the same JVM; runs: " + runs + " (the first meets a cold "
         + "JIT: take the medians); the machine's cores may be shared with other work\n"
         + "- timing: from start to the last final result (Tally, naive) or the last record read "

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * A results file that several benchmark commands write into, each its own section: the section
@@ -13,6 +15,12 @@ import java.nio.file.Path;
 final class BenchmarkFile {
 
   private BenchmarkFile() {}
+
+  /** The command line's arguments after the command's name, run as a subcommand of {@code tally} or alone. */
+  static List<String> ownArguments(CommandSpec spec) {
+    List<String> args = spec.commandLine().getParseResult().originalArgs();
+    return !args.isEmpty() && args.get(0).equals(spec.name()) ? args.subList(1, args.size()) : args;
+  }
 
   /** Writes {@code markdown} as section {@code name} of {@code file}, creating the file if needed. */
   static void writeSection(Path file, String name, String markdown) throws IOException {

@@ -344,11 +344,6 @@ public final class CatchUpCommand implements Callable<Integer> {
     return BenchCommand.median(runs.stream().mapToDouble(figure).toArray());
   }
 
-  /** The command line's arguments after {@code catchup}, run as a subcommand of {@code tally} or alone. */
-  private List<String> ownArguments() {
-    List<String> args = spec.commandLine().getParseResult().originalArgs();
-    return !args.isEmpty() && args.get(0).equals(spec.name()) ? args.subList(1, args.size()) : args;
-  }
 
   /** A command-line argument as the results file shows it: another build's classpath elided. */
   private String shown(String arg) {
@@ -370,7 +365,7 @@ public final class CatchUpCommand implements Callable<Integer> {
         + "- machine: " + Runtime.getRuntime().availableProcessors() + " cores, Java "
         + System.getProperty("java.version") + ", " + System.getProperty("os.name") + "\n"
         + "- date: " + Instant.now() + "\n"
-        + "- command: `./tally catchup " + String.join(" ", ownArguments().stream()
+        + "- command: `./tally catchup " + String.join(" ", BenchmarkFile.ownArguments(spec).stream()
             .map(this::shown).toList()) + "`\n"
         + "- backlog: " + backlog.describe() + ", 1-minute windows, grace 10 s; "
         + (keys.size() > 1 ? "the same events in a topic per input (null keys: the producer's "

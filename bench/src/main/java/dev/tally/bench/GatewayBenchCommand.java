@@ -432,8 +432,7 @@ public final class GatewayBenchCommand implements Callable<Integer> {
   }
 
   private String markdown(String table) {
-    List<String> args = spec.commandLine().getParseResult().originalArgs();
-    args = !args.isEmpty() && args.get(0).equals(spec.name()) ? args.subList(1, args.size()) : args;
+    List<String> args = BenchmarkFile.ownArguments(spec);
     return "## Gateway: lines/s through the InfluxDB-compatible write endpoint\n\n"
         + "Written by `./tally bench-gateway`; do not edit by hand.\n\n"
         + "- machine: " + Runtime.getRuntime().availableProcessors() + " cores, Java "

@@ -131,12 +131,6 @@ public final class JmhCommand implements Callable<Integer> {
     return benchmark.substring(type + 1);
   }
 
-  /** The command line's arguments after {@code jmh}, run as a subcommand of {@code tally} or alone. */
-  private List<String> ownArguments() {
-    List<String> args = spec.commandLine().getParseResult().originalArgs();
-    return !args.isEmpty() && args.get(0).equals(spec.name()) ? args.subList(1, args.size()) : args;
-  }
-
   private String markdown(Collection<RunResult> results, String table) {
     BenchmarkParams first = results.iterator().next().getParams();
     return "# Micro-benchmarks (JMH)\n\n"
@@ -149,7 +143,7 @@ public final class JmhCommand implements Callable<Integer> {
         + "- JMH " + first.getJmhVersion() + ", mode: average time per operation; " + forks
         + " fork(s), " + warmupIterations + " warm-up and " + iterations + " measured iteration(s) "
         + "of " + iterationSeconds + " s; ± is JMH's 99.9% confidence interval (n/a with one sample)\n"
-        + "- command: `./tally jmh " + String.join(" ", ownArguments()) + "`\n"
+        + "- command: `./tally jmh " + String.join(" ", BenchmarkFile.ownArguments(spec)) + "`\n"
         + "- `EventDecoderBenchmark.decode`: `EventDecoder.decode` of one record holding one event, "
         + "Avro single-object encoding or InfluxDB line protocol (`event_type=..,product=.. "
         + "value=USER TIMESTAMP_NS`); 1,024 different records of 48 series and 500 users per series "

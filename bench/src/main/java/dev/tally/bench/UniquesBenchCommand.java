@@ -225,8 +225,7 @@ public final class UniquesBenchCommand implements Callable<Integer> {
   }
 
   private String markdown(String table) {
-    List<String> args = spec.commandLine().getParseResult().originalArgs();
-    args = !args.isEmpty() && args.get(0).equals(spec.name()) ? args.subList(1, args.size()) : args;
+    List<String> args = BenchmarkFile.ownArguments(spec);
     return "## Distinct users over ranges: what the users topic and the HyperLogLogs cost\n\n"
         + "Written by `./tally bench-uniques`; do not edit by hand.\n\n"
         + "- machine: " + Runtime.getRuntime().availableProcessors() + " cores, Java "

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import dev.tally.decode.BadInputReason;
 import dev.tally.decode.Decoded;
 import dev.tally.decode.EventDecoder;
 import dev.tally.decode.Rejection;
@@ -91,6 +92,8 @@ public final class Gateway implements AutoCloseable {
   private static final int MAX_ERRORS_REPORTED = 10;
   private static final int MAX_LINE_IN_ERROR = 200;
   private static final int MAX_DATAGRAM = 65_535;
+  /** The largest event (key and value) sent to Kafka, well under its 1 MB default record limit. */
+  static final int MAX_EVENT_BYTES = 512 * 1024;
   /** Datagrams received and waiting to be decoded; more are dropped (and counted). */
   private static final int UDP_QUEUE = 10_000;
   private static final java.time.Duration STARTUP_WAIT = java.time.Duration.ofSeconds(10);
@@ -303,12 +306,12 @@ public final class Gateway implements AutoCloseable {
     }
     Decoded decoded = decoders.get().decodeLines(body, precision.nanos(), arrivalMs);
     String source = "http " + exchange.getRequestURI().getPath() + " " + exchange.getRemoteAddress().getAddress().getHostAddress();
-    List<ProducerRecord<byte[], byte[]>> records = records(decoded, source);
+    Prepared prepared = records(decoded, source);
     count("tally.gateway.bytes", "bytes received in write bodies (decompressed)", "transport", "http")
         .increment(body.length);
-    if (!records.isEmpty()) {
+    if (!prepared.records().isEmpty()) {
       try {
-        writer.submit(records).get();
+        writer.submit(prepared.records()).get();
       } catch (ExecutionException e) {
         exchange.getResponseHeaders().set("Retry-After", RETRY_AFTER_SECONDS);
         return error(exchange, api, 503, "unavailable", "Kafka did not take the write, retry later: "
@@ -319,33 +322,63 @@ public final class Gateway implements AutoCloseable {
         return error(exchange, api, 503, "unavailable", "the gateway is shutting down");
       }
     }
-    countLines("http", decoded);
-    if (decoded.rejections().isEmpty()) {
+    countLines("http", prepared);
+    if (prepared.rejections().isEmpty()) {
       exchange.sendResponseHeaders(204, -1);
       return 204;
     }
-    String parseErrors = parseErrors(decoded.rejections());
-    String message = decoded.events().isEmpty() ? parseErrors
-        : "partial write: " + parseErrors + " dropped=" + decoded.rejections().size();
+    String parseErrors = parseErrors(prepared.rejections());
+    String message = prepared.accepted() == 0 ? parseErrors
+        : "partial write: " + parseErrors + " dropped=" + prepared.rejections().size();
     return error(exchange, api, 400, "invalid", message);
   }
 
-  private List<ProducerRecord<byte[], byte[]>> records(Decoded decoded, String source) {
+  /**
+   * The Kafka records of a decoded body: its events, and its bad lines as dead letters. An event too
+   * large for a Kafka record becomes a bad line too: sent as it is, it would fail its whole
+   * transaction, and the requests sharing it, at every retry.
+   */
+  private Prepared records(Decoded decoded, String source) {
     List<ProducerRecord<byte[], byte[]>> records =
         new ArrayList<>(decoded.events().size() + decoded.rejections().size());
+    List<Rejection> rejections = decoded.rejections();
     for (UserEvent event : decoded.events()) {
-      records.add(new ProducerRecord<>(settings.eventsTopic(), event.username().getBytes(StandardCharsets.UTF_8),
-          EventDecoder.encodeAvro(event)));
+      byte[] key = event.username().getBytes(StandardCharsets.UTF_8);
+      byte[] value = EventDecoder.encodeAvro(event);
+      if (key.length + value.length > MAX_EVENT_BYTES) {
+        if (rejections == decoded.rejections()) {
+          rejections = new ArrayList<>(rejections);
+        }
+        // the event as a line (unescaped, for whoever reads the dead letter), cut below the limit
+        byte[] line = ("event_type=" + event.eventType() + ",product=" + event.product() + " value="
+            + event.username() + " " + event.timestampNs()).getBytes(StandardCharsets.UTF_8);
+        rejections.add(new Rejection(BadInputReason.UNPARSEABLE, "event of " + (key.length + value.length)
+            + " bytes, more than the " + MAX_EVENT_BYTES + " a Kafka record of the events topic may hold here",
+            line));
+        continue;
+      }
+      records.add(new ProducerRecord<>(settings.eventsTopic(), key, value));
     }
-    for (Rejection rejection : decoded.rejections()) {
+    for (Rejection rejection : rejections) {
       RecordHeaders headers = new RecordHeaders();
       headers.add(REASON_HEADER, rejection.reason().code().getBytes(StandardCharsets.UTF_8));
       headers.add(MESSAGE_HEADER, rejection.message().getBytes(StandardCharsets.UTF_8));
       headers.add(SOURCE_HEADER, source.getBytes(StandardCharsets.UTF_8));
-      records.add(new ProducerRecord<>(settings.deadLetterTopic(), null, null, null, rejection.payload(), headers));
+      byte[] payload = rejection.payload().length <= MAX_EVENT_BYTES ? rejection.payload()
+          : Arrays.copyOf(rejection.payload(), MAX_EVENT_BYTES); // the start says what it was
+      records.add(new ProducerRecord<>(settings.deadLetterTopic(), null, null, null, payload, headers));
     }
-    return records;
+    return new Prepared(records, records.size() - rejections.size(), rejections);
   }
+
+  /**
+   * What a body becomes: its Kafka records, how many are events, and its bad lines.
+   *
+   * @param records the events, then the dead letters
+   * @param accepted how many of the records are events
+   * @param rejections the bad lines, in order
+   */
+  private record Prepared(List<ProducerRecord<byte[], byte[]>> records, int accepted, List<Rejection> rejections) {}
 
   /** InfluxDB's wording: {@code unable to parse '<line>': <reason>}, one per bad line. */
   private static String parseErrors(List<Rejection> rejections) {
@@ -503,10 +536,20 @@ public final class Gateway implements AutoCloseable {
   private static int error(HttpExchange exchange, Api api, int status, String code, String message)
       throws IOException {
     if (api == Api.V1) {
-      exchange.getResponseHeaders().set("X-Influxdb-Error", message.lines().findFirst().orElse(""));
+      exchange.getResponseHeaders().set("X-Influxdb-Error", headerValue(message.lines().findFirst().orElse("")));
       return respond(exchange, status, Map.of("error", message));
     }
     return respond(exchange, status, Map.of("code", code, "message", message));
+  }
+
+  /** Printable ASCII only, at most 200 characters: what an HTTP header may carry of any text. */
+  static String headerValue(String text) {
+    StringBuilder value = new StringBuilder(Math.min(text.length(), MAX_LINE_IN_ERROR));
+    for (int i = 0; i < text.length() && value.length() < MAX_LINE_IN_ERROR; i++) {
+      char c = text.charAt(i);
+      value.append(c >= 0x20 && c < 0x7F ? c : '?');
+    }
+    return value.toString();
   }
 
   private static int respond(HttpExchange exchange, int status, Object json) throws IOException {
@@ -558,24 +601,24 @@ public final class Gateway implements AutoCloseable {
         .increment(datagram.length);
     Decoded decoded = decoders.get().decodeLines(datagram, settings.udpPrecision().nanos(), System.currentTimeMillis());
     String source = "udp " + (from instanceof InetSocketAddress address ? address.getAddress().getHostAddress() : from);
-    List<ProducerRecord<byte[], byte[]>> records = records(decoded, source);
-    if (records.isEmpty()) {
+    Prepared prepared = records(decoded, source);
+    if (prepared.records().isEmpty()) {
       return;
     }
-    writer.submit(records).whenComplete((ok, failure) -> {
+    writer.submit(prepared.records()).whenComplete((ok, failure) -> {
       if (failure != null) {
         udpDropped.increment();
       } else {
-        countLines("udp", decoded);
+        countLines("udp", prepared);
       }
     });
   }
 
-  private void countLines(String transport, Decoded decoded) {
+  private void countLines(String transport, Prepared prepared) {
     count("tally.gateway.lines", "lines written to Kafka: accepted as events, or rejected to the dead-letter topic",
-        "transport", transport, "outcome", "accepted").increment(decoded.events().size());
+        "transport", transport, "outcome", "accepted").increment(prepared.accepted());
     count("tally.gateway.lines", "lines written to Kafka: accepted as events, or rejected to the dead-letter topic",
-        "transport", transport, "outcome", "rejected").increment(decoded.rejections().size());
+        "transport", transport, "outcome", "rejected").increment(prepared.rejections().size());
   }
 
   private Counter count(String name, String description, String... tags) {

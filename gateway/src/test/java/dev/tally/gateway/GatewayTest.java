@@ -219,6 +219,12 @@ class GatewayTest {
           error);
       assertTrue(error.contains("unable to parse 'event_type=e,product=p value=u2 17': timestamp 17 is not nanoseconds"), error);
 
+      HttpResponse<String> unicode = post(gateway, "/write?db=events", utf8("event_type=日本,product=ü"));
+      assertEquals(400, unicode.statusCode());
+      assertEquals("unable to parse 'event_type=??,product=?': no field set (expected value=<username> after a space)",
+          unicode.headers().firstValue("X-Influxdb-Error").orElseThrow());
+      assertTrue(JSON.readTree(unicode.body()).get("error").asText().contains("event_type=日本,product=ü"), unicode.body());
+
       HttpResponse<String> v2 = post(gateway, "/api/v2/write?bucket=b", utf8("not line protocol"));
       assertEquals(400, v2.statusCode());
       JsonNode v2Error = JSON.readTree(v2.body());
@@ -226,13 +232,32 @@ class GatewayTest {
       assertTrue(v2Error.get("message").asText().startsWith("unable to parse 'not line protocol'"), v2.body());
 
       assertEquals(2, events(readAll(kafka, topics.events(), 2)).size());
-      List<ConsumerRecord<byte[], byte[]>> letters = readAll(kafka, topics.deadLetters(), 3);
-      assertEquals(List.of("event_type=x,product=y", "event_type=e,product=p value=u2 17", "not line protocol"),
-          letters.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList());
-      assertEquals(List.of("unparseable", "timestamp-not-nanos", "unparseable"),
+      List<ConsumerRecord<byte[], byte[]>> letters = readAll(kafka, topics.deadLetters(), 4);
+      assertEquals(List.of("event_type=x,product=y", "event_type=e,product=p value=u2 17", "event_type=日本,product=ü",
+          "not line protocol"), letters.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList());
+      assertEquals(List.of("unparseable", "timestamp-not-nanos", "unparseable", "unparseable"),
           letters.stream().map(r -> header(r, Gateway.REASON_HEADER)).toList());
       assertEquals("http /write 127.0.0.1", header(letters.get(0), Gateway.SOURCE_HEADER));
       assertNotNull(header(letters.get(1), Gateway.MESSAGE_HEADER));
+    }
+  }
+
+  @Test
+  void anEventTooLargeForAKafkaRecordIsABadLineNotAFailedTransaction() throws Exception {
+    Topics topics = Topics.create(admin);
+    try (Gateway gateway = Gateway.start(settings(kafka, topics, Credentials.none(), 4_000_000))) {
+      String huge = "event_type=e,product=p value=" + "u".repeat(Gateway.MAX_EVENT_BYTES) + " 1478507534415525888";
+      HttpResponse<String> response = post(gateway, "/write?db=events", utf8(LINE + "\n" + huge));
+      assertEquals(400, response.statusCode(), response.body());
+      assertTrue(JSON.readTree(response.body()).get("error").asText().contains("dropped=1"), response.body());
+      assertEquals(1, events(readAll(kafka, topics.events(), 1)).size());
+      List<ConsumerRecord<byte[], byte[]>> letters = readAll(kafka, topics.deadLetters(), 1);
+      assertEquals(1, letters.size());
+      assertEquals(Gateway.MAX_EVENT_BYTES, letters.get(0).value().length, "the dead letter holds the event's start");
+      assertTrue(new String(letters.get(0).value(), StandardCharsets.UTF_8).startsWith("event_type=e,product=p value=uuu"));
+      assertTrue(response.headers().firstValue("X-Influxdb-Error").orElseThrow().length() <= 200);
+      // the next request is not held up by it
+      assertEquals(204, post(gateway, "/write?db=events", utf8(LINE)).statusCode());
     }
   }
 

@@ -43,7 +43,7 @@ final class RedisSinkConnectorTest {
 
     for (Map<String, String> config : List.of(standalone, distributed)) {
       assertEquals(RedisSinkConnector.class.getName(), config.get("connector.class"));
-      assertEquals("minute-counts", config.get("topics"));
+      assertEquals("minute-counts,minute-users", config.get("topics"));
       assertEquals("org.apache.kafka.connect.converters.ByteArrayConverter", config.get("value.converter"));
       new RedisSinkConnector().validate(config).configValues().stream()
           .filter(value -> value.name().startsWith("redis."))

@@ -46,14 +46,20 @@ public final class QueryRunner {
 
   /** {@code tally query range PRODUCT EVENT_TYPE --from FROM --to TO}. */
   public void range(String product, String eventType, String from, String to) {
+    long[] range = range(from, to);
+    try (MirrorReader reader = MirrorReader.open(endpoint, prefix)) {
+      print(reader.range(new Series(product, eventType), range[0], range[1]));
+    }
+  }
+
+  /** {@code --from} and {@code --to} in epoch ms, in order. */
+  private long[] range(String from, String to) {
     long fromMs = QueryOptions.time("--from", from, clock);
     long toMs = QueryOptions.time("--to", to, clock);
     if (fromMs > toMs) {
       throw new QueryException("--from (" + from + ") is after --to (" + to + ")");
     }
-    try (MirrorReader reader = MirrorReader.open(endpoint, prefix)) {
-      print(reader.range(new Series(product, eventType), fromMs, toMs));
-    }
+    return new long[] {fromMs, toMs};
   }
 
   /** {@code tally query top --minute MINUTE --by count|users -n N}. */
@@ -71,13 +77,9 @@ public final class QueryRunner {
 
   /** {@code tally query uniques PRODUCT EVENT_TYPE --from FROM --to TO}. */
   public void uniques(String product, String eventType, String from, String to) {
-    long fromMs = QueryOptions.time("--from", from, clock);
-    long toMs = QueryOptions.time("--to", to, clock);
-    if (fromMs > toMs) {
-      throw new QueryException("--from (" + from + ") is after --to (" + to + ")");
-    }
+    long[] range = range(from, to);
     try (MirrorReader reader = MirrorReader.open(endpoint, prefix)) {
-      print(reader.uniques(new Series(product, eventType), fromMs, toMs));
+      print(reader.uniques(new Series(product, eventType), range[0], range[1]));
     }
   }
 
