@@ -306,6 +306,13 @@ final class TimeBench {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
       admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)
           .configs(Map.of("retention.ms", "-1")))).all().get();
+      // until the broker leads every partition: a producer that meets NOT_LEADER_OR_FOLLOWER on a
+      // partition this new can have its idempotent retries rejected as out of order, and resend
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+      while (System.nanoTime() < deadline && !admin.describeTopics(List.of(topic)).allTopicNames().get()
+          .get(topic).partitions().stream().allMatch(partition -> partition.leader() != null)) {
+        Thread.sleep(20);
+      }
     }
   }
 
