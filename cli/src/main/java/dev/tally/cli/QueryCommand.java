@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
         "  tally query series",
         "  tally query range live rails-5xx --from -2h --to now",
         "  tally query top --minute 2016-11-07T08:32:00Z --by users -n 5 --format json",
+        "  tally query uniques live rails-5xx --from -1d --to now",
         "Times: ISO-8601 instants, UTC date-times, epoch ms, 'now' or -N[s|m|h|d]."})
 final class QueryCommand implements Runnable {
 
@@ -108,7 +109,7 @@ final class QueryCommand implements Runnable {
   }
 
   @Command(name = "uniques", description = {"Distinct users over any range of minutes, estimated "
-      + "from the mirror's HyperLogLogs (Redis's, 0.81% standard error): whole UTC days and hours "
+      + "from the mirror's HyperLogLogs (Redis's, 0.81%% standard error): whole UTC days and hours "
       + "from their keys, the ragged ends from minute keys.",
       "With --top, the series with the most distinct users in one UTC hour or day."})
   int uniques(@Parameters(index = "0", arity = "0..1", paramLabel = "PRODUCT") String product,

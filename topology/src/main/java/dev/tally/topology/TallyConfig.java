@@ -93,10 +93,11 @@ public final class TallyConfig extends AbstractConfig {
           Importance.HIGH, "Where bad input and late events go, with tally.error.reason, "
               + "tally.error.message and tally.source.{topic,partition,offset} headers.",
           TOPICS, 3, ConfigDef.Width.MEDIUM, "Dead-letter topic")
-      .define(USERS_TOPIC, Type.STRING, "minute-users", new ConfigDef.NonEmptyString(),
-          Importance.MEDIUM, "Output topic of each closed window's distinct users as 64-bit hashes "
+      .define(USERS_TOPIC, Type.STRING, "minute-users", Importance.MEDIUM,
+          "Output topic of each closed window's distinct users as 64-bit hashes "
               + "(key MinuteKey, value MinuteUsers, Avro single-object), one record per window, series "
-              + "and aggregating partition: what counts distinct users over any range of minutes.",
+              + "and aggregating partition: what counts distinct users over any range of minutes. "
+              + "Empty: none (no distinct users over ranges, and a faster catch-up).",
           TOPICS, 4, ConfigDef.Width.MEDIUM, "Users topic")
       .define(TOPIC_PARTITIONS, Type.INT, 4, Range.atLeast(1), Importance.MEDIUM,
           "Partitions of the events, results, users and dead-letter topics when Tally creates them.",

@@ -104,25 +104,29 @@ public final class TallyTopology {
             AggregateProcessor.TALLIES_STORE, AggregateProcessor.WATERMARKS_STORE,
             AggregateProcessor.COMMIT_HOOK_STORE);
 
-    Map<String, KStream<byte[], Routed>> aggregateOut = withoutDeadLetters(aggregated, "aggregate", settings)
-        .split(Named.as("aggregate-output-"))
-        .branch((key, value) -> value instanceof UserHashes, Branched.as("users"))
-        .defaultBranch(Branched.as("partials"));
-    aggregateOut.get("aggregate-output-users")
-        .map((key, value) -> {
-          UserHashes users = (UserHashes) value;
-          Instant start = Instant.ofEpochMilli(users.windowStart());
-          List<Long> hashes = new ArrayList<>(users.hashes().length);
-          for (long hash : users.hashes()) {
-            hashes.add(hash);
-          }
-          return KeyValue.pair(new MinuteKey(users.product(), users.eventType(), start),
-              new MinuteUsers(users.product(), users.eventType(), start,
-                  start.plusMillis(settings.windows().sizeMs()), users.source(), hashes));
-        }, Named.as("aggregate-users-records"))
-        .to(settings.usersTopic(),
-            Produced.with(ResultSerdes.minuteKey(), ResultSerdes.minuteUsers()).withName("users"));
-    aggregateOut.get("aggregate-output-partials")
+    KStream<byte[], Routed> partials = withoutDeadLetters(aggregated, "aggregate", settings);
+    if (!settings.usersTopic().isEmpty()) {
+      Map<String, KStream<byte[], Routed>> aggregateOut = partials
+          .split(Named.as("aggregate-output-"))
+          .branch((key, value) -> value instanceof UserHashes, Branched.as("users"))
+          .defaultBranch(Branched.as("partials"));
+      aggregateOut.get("aggregate-output-users")
+          .map((key, value) -> {
+            UserHashes users = (UserHashes) value;
+            Instant start = Instant.ofEpochMilli(users.windowStart());
+            List<Long> hashes = new ArrayList<>(users.hashes().length);
+            for (long hash : users.hashes()) {
+              hashes.add(hash);
+            }
+            return KeyValue.pair(new MinuteKey(users.product(), users.eventType(), start),
+                new MinuteUsers(users.product(), users.eventType(), start,
+                    start.plusMillis(settings.windows().sizeMs()), users.source(), hashes));
+          }, Named.as("aggregate-users-records"))
+          .to(settings.usersTopic(),
+              Produced.with(ResultSerdes.minuteKey(), ResultSerdes.minuteUsers()).withName("users"));
+      partials = aggregateOut.get("aggregate-output-partials");
+    }
+    partials
         .mapValues(value -> (BySeries) value, Named.as("aggregate-partials"))
         .repartition(Repartitioned.with(Serdes.ByteArray(), InternalSerdes.bySeries())
             .withName("by-series")

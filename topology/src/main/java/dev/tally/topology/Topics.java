@@ -38,9 +38,11 @@ public final class Topics {
   public static int ensure(Admin admin, TallyConfig config) {
     int partitions = config.getInt(TallyConfig.TOPIC_PARTITIONS);
     short replication = config.getShort(TallyConfig.TOPIC_REPLICATION);
-    List<String> names = List.of(config.getString(TallyConfig.EVENTS_TOPIC),
-        config.getString(TallyConfig.RESULTS_TOPIC), config.getString(TallyConfig.DEAD_LETTER_TOPIC),
-        config.getString(TallyConfig.USERS_TOPIC));
+    List<String> names = new ArrayList<>(List.of(config.getString(TallyConfig.EVENTS_TOPIC),
+        config.getString(TallyConfig.RESULTS_TOPIC), config.getString(TallyConfig.DEAD_LETTER_TOPIC)));
+    if (!config.getString(TallyConfig.USERS_TOPIC).isEmpty()) {
+      names.add(config.getString(TallyConfig.USERS_TOPIC));
+    }
     if (Set.copyOf(names).size() != names.size()) {
       throw new IllegalStateException("the events, results, users and dead-letter topics must differ: " + names);
     }

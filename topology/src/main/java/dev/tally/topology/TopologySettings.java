@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param eventsTopic the input topic
  * @param resultsTopic the output topic: live updates and final per-minute results
  * @param deadLetterTopic where bad input and late events go, with the reason in headers
- * @param usersTopic where each closed window's distinct users go, as hashes, per aggregating partition
+ * @param usersTopic where each closed window's distinct users go, as hashes, per aggregating partition;
+ *     empty for nowhere
  * @param windows window size and grace
  * @param idleTimeoutMs how long every input partition must be quiet (drained, no records) before the
  *     clocks follow the wall clock

@@ -147,6 +147,20 @@ class TallyTopologyTest {
     assertEquals(51, finals().get("live/rails-5xx@" + W).getUniqueUsers());
   }
 
+  @Test
+  void withoutAUsersTopicTheTopologyHasNoUsersSinkAndCountsAllTheSame() {
+    driver.close();
+    Topology topology = TallyApp.topology(new TopologySettings("events", "results", "dead-letters", "",
+        new Windows(MINUTE, 10_000), 5_000, 1_000, 200, 1, 1));
+    assertFalse(topology.describe().toString().contains("users"), topology.describe().toString());
+    start(topology);
+    pipe(WORKED_EXAMPLE);
+    closeWithEventAt(W + MINUTE + 10_000);
+    Map<String, MinuteCount> finals = finals();
+    assertCounts(finals.get("live/rails-5xx@" + W), 2, 1);
+    assertCounts(finals.get("automate/browser_error@" + W), 2, 2);
+  }
+
   /** The users topic's hash, computed here independently of Tally's arena walk. */
   private static long xxh3(String username) {
     return com.dynatrace.hash4j.hashing.Hashing.xxh3_64().hashBytesToLong(

@@ -175,7 +175,9 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
       tallies.closeBefore(to, (windowSeries, tally) -> {
         tally.liveQueued = false; // the final is the last update
         forwardPartial(windowSeries, tally);
-        forwardUsers(windowSeries, tally);
+        if (!settings.usersTopic().isEmpty()) {
+          forwardUsers(windowSeries, tally);
+        }
       });
     }
     forwardWatermark(now);
