@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -139,7 +138,7 @@ final class KafkaWriter implements AutoCloseable {
         outage = false;
       }
       return true;
-    } catch (KafkaException e) {
+    } catch (RuntimeException e) {
       if (fresh != null) {
         fresh.close(Duration.ZERO);
       }
@@ -161,7 +160,8 @@ final class KafkaWriter implements AutoCloseable {
           producer.send(record);
         }
       }
-    } catch (KafkaException e) {
+    } catch (RuntimeException e) {
+      // KafkaException, or IllegalStateException from a producer in a state it cannot send in
       abort(group, e);
       return;
     }
@@ -180,7 +180,7 @@ final class KafkaWriter implements AutoCloseable {
           fail(group, "the gateway shut down before Kafka confirmed the write", e);
           return;
         }
-      } catch (KafkaException e) {
+      } catch (RuntimeException e) {
         abort(group, e);
         return;
       }
@@ -196,16 +196,20 @@ final class KafkaWriter implements AutoCloseable {
    * Aborts the open transaction and drops the producer: the next one's initialisation is what says
    * Kafka takes writes again (an abort can succeed without reaching Kafka). Fails the group.
    */
-  private void abort(List<Batch> group, KafkaException cause) {
+  private void abort(List<Batch> group, RuntimeException cause) {
     LOG.warn("Kafka did not take a write ({}); the requests get 503", cause.toString());
     ready = false;
     try {
       producer.abortTransaction();
-    } catch (KafkaException e) {
+    } catch (RuntimeException e) {
       // fenced, fatal or the coordinator unreachable: the next producer's initTransactions aborts it
       LOG.debug("abort failed", e);
     }
-    producer.close(Duration.ZERO);
+    try {
+      producer.close(Duration.ZERO);
+    } catch (RuntimeException e) {
+      LOG.debug("close failed", e);
+    }
     producer = null;
     fail(group, "Kafka did not take the write: " + cause.getMessage(), cause);
   }
