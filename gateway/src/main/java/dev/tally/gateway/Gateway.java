@@ -259,8 +259,13 @@ public final class Gateway implements AutoCloseable {
         case "/metrics" -> text(exchange, 200, registry.scrape(), "text/plain; version=0.0.4; charset=utf-8");
         default -> respond(exchange, 404, Map.of("error", "not found: " + path));
       };
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
+      // the client went away, or sent a body that could not be read
       LOG.debug("request {} {} failed", exchange.getRequestMethod(), path, e);
+      status = -1;
+    } catch (RuntimeException e) {
+      LOG.warn("request {} {} failed; the connection is closed without an answer", exchange.getRequestMethod(),
+          path, e);
       status = -1;
     } finally {
       exchange.close();
