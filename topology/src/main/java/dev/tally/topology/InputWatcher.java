@@ -176,13 +176,7 @@ final class InputWatcher implements InputState, AutoCloseable {
         LOG.info("Topic {} has {} partitions now (was {})", topic, now, partitions);
         partitions = now;
       }
-      Ends answer = readEnds(now);
-      try {
-        probeGaps(answer);
-      } catch (RuntimeException e) {
-        LOG.debug("Cannot read the gaps of {} that stayed: {}", topic, e.toString());
-      }
-      ends = answer;
+      take(readEnds(now));
       if (failing) {
         failing = false;
         LOG.info("The brokers answer again with the offsets of {}", topic);
@@ -197,6 +191,16 @@ final class InputWatcher implements InputState, AutoCloseable {
             topic, groupId, e.toString());
       }
     }
+  }
+
+  /** Takes the brokers' answer: reads the gaps that stayed, then answers by it. */
+  void take(Ends answer) {
+    try {
+      probeGaps(answer);
+    } catch (RuntimeException e) {
+      LOG.debug("Cannot read the gaps of {} that stayed: {}", topic, e.toString());
+    }
+    ends = answer;
   }
 
   /** Every partition's end and committed offsets (its first offset where the group has none). */
@@ -230,7 +234,9 @@ final class InputWatcher implements InputState, AutoCloseable {
   /**
    * Reads the gaps between processed and end where the input stage has not moved since the last
    * answer: a stretch with no record a task could process (transaction markers, aborted records)
-   * counts as processed. A gap with records stops the read at its first one.
+   * counts as processed. A gap with records stops the read at its first one. The read may go past
+   * the answer's end, where records written since then lie: the stretch ends at the first record
+   * the read returned, whatever its offset.
    */
   private void probeGaps(Ends answer) {
     Map<TopicPartition, long[]> stuck = new HashMap<>();
@@ -249,23 +255,32 @@ final class InputWatcher implements InputState, AutoCloseable {
     stuck.forEach((partition, gap) -> probe.seek(partition, gap[0]));
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
     while (!stuck.isEmpty() && System.nanoTime() < deadline) {
+      // per partition, the first record this poll returned past the gap's end
+      Map<TopicPartition, Long> firstPast = new HashMap<>();
       for (ConsumerRecord<byte[], byte[]> record : probe.poll(Duration.ofMillis(100))) {
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
         long[] gap = stuck.get(partition);
-        if (gap != null && record.offset() < gap[1]) {
+        if (gap == null) {
+          continue;
+        }
+        if (record.offset() < gap[1]) {
           stuck.remove(partition); // a record to process: the gap is real
           probe.pause(List.of(partition));
+        } else {
+          firstPast.putIfAbsent(partition, record.offset());
         }
       }
       for (var each : List.copyOf(stuck.entrySet())) {
         int partition = each.getKey().partition();
         long from = each.getValue()[0];
         long position = probe.position(each.getKey(), Duration.ofSeconds(1));
-        if (position > from) {
-          // nothing to process from `from` on: joins a known stretch that ends there
+        // nothing to process from `from` up to the first record read, or where the read stands
+        long upTo = Math.min(position, firstPast.getOrDefault(each.getKey(), Long.MAX_VALUE));
+        if (upTo > from) {
+          // joins a known stretch that ends where this one starts
           long[] known = invisible.get(partition);
           long start = known != null && known[0] <= from && from <= known[1] ? known[0] : from;
-          invisible.put(partition, new long[] {start, position});
+          invisible.put(partition, new long[] {start, upTo});
         }
         if (position >= each.getValue()[1]) {
           stuck.remove(each.getKey());

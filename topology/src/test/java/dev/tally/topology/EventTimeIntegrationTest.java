@@ -58,8 +58,11 @@ class EventTimeIntegrationTest {
   private static final long GRACE_MS = 1_000;
   private static final long IDLE_TIMEOUT_MS = 1_000;
   private static final int PARTITIONS = 4;
-  /** How long after its bound a final may come: three commits, the brokers' next answer, a slow CI. */
-  private static final long SLACK_MS = 2_000;
+  /**
+   * How long after its bound a final may come: three commits, the brokers' next answer, and a busy
+   * 2-core CI machine. The defects these tests catch hold windows back for minutes or for ever.
+   */
+  private static final long SLACK_MS = 5_000;
 
   @TempDir
   static Path dir;
@@ -128,7 +131,7 @@ class EventTimeIntegrationTest {
       received = Received.read(test + "-results", expected.windows.keySet(),
           lastEnd + GRACE_MS + IDLE_TIMEOUT_MS + 30_000);
     }
-    received.assertExact(expected);
+    received.assertExact(expected, lateEvents(test));
     for (Map.Entry<String, Long> entry : received.finalAt.entrySet()) {
       long end = Expected.windowOf(entry.getKey()) + windowMs;
       long late = entry.getValue() - (end + GRACE_MS + IDLE_TIMEOUT_MS);
@@ -213,7 +216,7 @@ class EventTimeIntegrationTest {
     long processedAt = awaitProcessed(test, Duration.ofSeconds(60));
     Received received = Received.read(test + "-results", expected.windows.keySet(),
         processedAt + 30_000);
-    received.assertExact(expected);
+    received.assertExact(expected, lateEvents(test));
     long last = received.finalAt.values().stream().mapToLong(Long::longValue).max().orElseThrow();
     assertTrue(last - processedAt <= GRACE_MS + IDLE_TIMEOUT_MS + SLACK_MS + 1_000, "the last "
         + "final came " + (last - processedAt) + " ms after the last record was processed; finals "
@@ -373,7 +376,8 @@ class EventTimeIntegrationTest {
       return received;
     }
 
-    void assertExact(Expected expected) {
+    /** Every window final once and exact; {@code late} (dead-lettered as late) says why not. */
+    void assertExact(Expected expected, long late) {
       Map<String, String> want = new TreeMap<>();
       expected.windows.forEach((key, users) -> want.put(key, expected.counts.get(key) + "/"
           + users.size()));
@@ -386,7 +390,7 @@ class EventTimeIntegrationTest {
       finals.keySet().stream().filter(key -> !want.containsKey(key))
           .forEach(key -> wrong.put(key, "unexpected " + finals.get(key)));
       assertEquals(Map.of(), wrong, "of " + want.size() + " windows, these are wrong or not final "
-          + "(count/unique users by series@window)");
+          + "(count/unique users by series@window); late events: " + late);
       assertEquals(List.of(), twice, "windows final twice");
     }
   }

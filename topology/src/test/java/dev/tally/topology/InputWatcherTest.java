@@ -131,6 +131,49 @@ class InputWatcherTest {
   }
 
   /**
+   * The read of a gap that stayed can go past the answer's end, where records written since lie:
+   * those records are still to be processed, whatever the read found before them.
+   */
+  @Test
+  void aGapReadPastTheAnswersEndStopsAtTheFirstRecord() throws Exception {
+    try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0);
+        Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic("past", 1, (short) 1))).all().get();
+      // offsets 0-3 aborted, 4 its marker; then three records at 5-7
+      try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+          "bootstrap.servers", kafka.bootstrapServers(), "transactional.id", "past-tx"),
+          new ByteArraySerializer(), new ByteArraySerializer())) {
+        producer.initTransactions();
+        producer.beginTransaction();
+        for (int i = 0; i < 4; i++) {
+          producer.send(new ProducerRecord<>("past", 0, null, new byte[] {(byte) i}));
+        }
+        producer.flush();
+        producer.abortTransaction();
+      }
+      try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+          Map.of("bootstrap.servers", kafka.bootstrapServers()), new ByteArraySerializer(),
+          new ByteArraySerializer())) {
+        for (int i = 0; i < 3; i++) {
+          producer.send(new ProducerRecord<>("past", 0, null, new byte[] {(byte) i}));
+        }
+      }
+      try (InputWatcher watcher = new InputWatcher("past", "past-test",
+          Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers())), probe(kafka), 1,
+          false)) {
+        long now = System.currentTimeMillis();
+        // an answer from before the three records: its end is the marker's next offset
+        InputWatcher.Ends old = new InputWatcher.Ends(new long[] {5}, new long[] {0}, now);
+        watcher.take(old);
+        watcher.take(old); // the input stage has not moved: the gap [0, 5) is read
+        assertEquals(0, watcher.unprocessed(0, -1), "the aborted transaction holds nothing");
+        watcher.take(new InputWatcher.Ends(new long[] {8}, new long[] {0}, now));
+        assertEquals(3, watcher.unprocessed(0, -1), "the records after the old end");
+      }
+    }
+  }
+
+  /**
    * A stream thread asks for its partition's lag: the watcher finds the thread's main consumer, which
    * its client supplier created, through Kafka Streams' thread metadata.
    */
