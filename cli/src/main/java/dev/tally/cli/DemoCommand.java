@@ -98,7 +98,8 @@ final class DemoCommand implements Callable<Integer> {
         + "', dead-letter topic '" + settings.getString(TallyConfig.DEAD_LETTER_TOPIC) + "'");
 
     DemoSinks sinks = DemoSinks.start(stack, settings.getString(TallyConfig.RESULTS_TOPIC),
-        settings.getString(TallyConfig.USERS_TOPIC), info);
+        settings.getString(TallyConfig.USERS_TOPIC), settings.getString(TallyConfig.RANGES_TOPIC),
+        info);
     Map<String, SampleTraffic.Counts> expected = noSample ? Map.of()
         : sendSample(settings, bootstrap, info);
     info.println("# send your own events, e.g.:");

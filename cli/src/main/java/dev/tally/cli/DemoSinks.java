@@ -41,16 +41,17 @@ final class DemoSinks {
 
   /**
    * Starts the worker (closed with the stack) and both connectors, reading the given results topic
-   * (and the Redis mirror the users topic too).
+   * (and the Redis mirror the users topic, the InfluxDB sink the ranges topic, when set).
    */
-  static DemoSinks start(LocalStack stack, String resultsTopic, String usersTopic, PrintStream info) {
+  static DemoSinks start(LocalStack stack, String resultsTopic, String usersTopic,
+      String rangesTopic, PrintStream info) {
     Map<String, String> passwords = loadAcl(stack);
     stack.influx().createDatabase(DATABASE);
     ConnectWorker worker = ConnectWorker.start(stack.kafka().bootstrapServers(), null);
     stack.closeFirst(worker);
 
     Map<String, String> redis = ShippedConnectors.load("redis-sink.properties");
-    redis.put("topics", resultsTopic + "," + usersTopic);
+    redis.put("topics", topics(resultsTopic, usersTopic));
     redis.put("redis.hosts", "127.0.0.1:" + stack.redis().port());
     redis.put("redis.retention.ms", DEMO_RETENTION_MS);
     redis.put("errors.deadletterqueue.topic.replication.factor", "1");
@@ -61,7 +62,7 @@ final class DemoSinks {
     worker.createConnector(redis.remove("name"), redis);
 
     Map<String, String> influx = ShippedConnectors.load("influxdb-sink.properties");
-    influx.put("topics", resultsTopic);
+    influx.put("topics", topics(resultsTopic, rangesTopic));
     influx.put("influx.url", stack.influx().url());
     influx.put("influx.database", DATABASE);
     influx.put("errors.deadletterqueue.topic.replication.factor", "1");
@@ -134,5 +135,10 @@ final class DemoSinks {
       throw new UncheckedIOException("cannot read " + ACL, e);
     }
     return passwords;
+  }
+
+  /** A connector's topics: the results topic, and the other one when set. */
+  private static String topics(String resultsTopic, String other) {
+    return other.isEmpty() ? resultsTopic : resultsTopic + "," + other;
   }
 }

@@ -11,7 +11,8 @@ import java.util.List;
  * </pre>
  *
  * Measurement names, the tag keys {@code event_type} and {@code product}, and the field {@code value}
- * are a contract; the timestamp is the window start in nanoseconds.
+ * are a contract; the timestamp is the window start in nanoseconds. Hours and days of distinct users
+ * ({@link RangeCount}) take {@code unique_user_event_1h} and {@code unique_user_event_1d}.
  *
  * <p>Two renderings of the same lines: {@link #of} prints the value as a bare number, as the demo
  * shows it; {@link #withIntegerValues} adds line protocol's integer suffix ({@code value=1i}), which
@@ -37,6 +38,18 @@ public final class InfluxLines {
    */
   public static List<String> withIntegerValues(MinuteCount result) {
     return lines(result, "i");
+  }
+
+  /**
+   * The line of an hour's or day's distinct users, with {@code value} as an integer field: the
+   * measurement {@code unique_user_event_1h} or {@code unique_user_event_1d}, the same tags, and
+   * the hour's or day's start as the timestamp
+   * ({@code unique_user_event_1h,event_type=rails-5xx,product=live value=812i 1478505600000000000}).
+   */
+  public static String withIntegerValue(RangeCount range) {
+    return UNIQUE + "_" + range.getRange() + ",event_type=" + escapeTag(range.getEventType())
+        + ",product=" + escapeTag(range.getProduct()) + " value=" + range.getUniqueUsers() + "i "
+        + range.getRangeStart().toEpochMilli() * 1_000_000L;
   }
 
   private static List<String> lines(MinuteCount result, String valueSuffix) {

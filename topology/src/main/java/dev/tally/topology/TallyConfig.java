@@ -46,6 +46,7 @@ public final class TallyConfig extends AbstractConfig {
   public static final String RESULTS_TOPIC = "tally.topic.results";
   public static final String DEAD_LETTER_TOPIC = "tally.topic.dead.letter";
   public static final String USERS_TOPIC = "tally.topic.users";
+  public static final String RANGES_TOPIC = "tally.topic.ranges";
   public static final String TOPIC_PARTITIONS = "tally.topic.partitions";
   public static final String TOPIC_REPLICATION = "tally.topic.replication.factor";
   public static final String AGGREGATION_PARTITIONS = "tally.aggregation.partitions";
@@ -99,9 +100,15 @@ public final class TallyConfig extends AbstractConfig {
               + "and aggregating partition: what counts distinct users over any range of minutes. "
               + "Empty: none (no distinct users over ranges, and a faster catch-up).",
           TOPICS, 4, ConfigDef.Width.MEDIUM, "Users topic")
+      .define(RANGES_TOPIC, Type.STRING, "range-counts", Importance.MEDIUM,
+          "Output topic of each series' distinct users per UTC hour and day (key RangeKey, value "
+              + "RangeCount, Avro single-object), one record per series and hour or day once all its "
+              + "windows are final: exact up to 1,024 users, else an estimate within about 0.8%. "
+              + "Empty: none.",
+          TOPICS, 5, ConfigDef.Width.MEDIUM, "Ranges topic")
       .define(TOPIC_PARTITIONS, Type.INT, 4, Range.atLeast(1), Importance.MEDIUM,
-          "Partitions of the events, results, users and dead-letter topics when Tally creates them.",
-          TOPICS, 5, ConfigDef.Width.SHORT, "Topic partitions")
+          "Partitions of the events, results, users, ranges and dead-letter topics when Tally creates them.",
+          TOPICS, 6, ConfigDef.Width.SHORT, "Topic partitions")
       .define(TOPIC_REPLICATION, Type.SHORT, (short) -1, new ReplicationValidator(),
           Importance.MEDIUM, "Replication factor of the topics Tally creates (its own and Kafka "
               + "Streams' internal ones); -1 takes the broker's default.", TOPICS, 6,
@@ -255,7 +262,7 @@ public final class TallyConfig extends AbstractConfig {
   /** The topology's settings, given the events topic's current partition count. */
   public TopologySettings topologySettings(int inputPartitions) {
     return new TopologySettings(getString(EVENTS_TOPIC), getString(RESULTS_TOPIC),
-        getString(DEAD_LETTER_TOPIC), getString(USERS_TOPIC), windows(), getLong(IDLE_TIMEOUT_MS), getLong(LIVE_INTERVAL_MS),
+        getString(DEAD_LETTER_TOPIC), getString(USERS_TOPIC), getString(RANGES_TOPIC), windows(), getLong(IDLE_TIMEOUT_MS), getLong(LIVE_INTERVAL_MS),
         getLong(WATERMARK_INTERVAL_MS), inputPartitions, getInt(AGGREGATION_PARTITIONS),
         generation());
   }

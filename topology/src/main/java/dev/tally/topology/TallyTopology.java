@@ -15,12 +15,16 @@ import dev.tally.topology.window.Tallies;
 import dev.tally.topology.window.InputState;
 import dev.tally.topology.window.MergeProcessor;
 import dev.tally.topology.window.RouteProcessor;
+import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteKey;
 import dev.tally.schema.MinuteUsers;
+import dev.tally.schema.RangeCount;
+import dev.tally.schema.RangeKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -86,6 +90,9 @@ public final class TallyTopology {
     builder.addStateStore(clockStore(AggregateProcessor.WATERMARKS_STORE));
     builder.addStateStore(partialsStore(MergeProcessor.PARTIALS_STORE));
     builder.addStateStore(clockStore(MergeProcessor.WATERMARKS_STORE));
+    if (!settings.rangesTopic().isEmpty()) {
+      builder.addStateStore(partialsStore(MergeProcessor.RANGES_STORE));
+    }
 
     KStream<byte[], Routed> routed = builder
         .stream(settings.eventsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
@@ -104,13 +111,10 @@ public final class TallyTopology {
             AggregateProcessor.TALLIES_STORE, AggregateProcessor.WATERMARKS_STORE,
             AggregateProcessor.COMMIT_HOOK_STORE);
 
+    // the closed windows' users go to the users topic, and on to the merging stage for the ranges
     KStream<byte[], Routed> partials = withoutDeadLetters(aggregated, "aggregate", settings);
     if (!settings.usersTopic().isEmpty()) {
-      Map<String, KStream<byte[], Routed>> aggregateOut = partials
-          .split(Named.as("aggregate-output-"))
-          .branch((key, value) -> value instanceof UserHashes, Branched.as("users"))
-          .defaultBranch(Branched.as("partials"));
-      aggregateOut.get("aggregate-output-users")
+      partials.filter((key, value) -> value instanceof UserHashes, Named.as("aggregate-users"))
           .map((key, value) -> {
             UserHashes users = (UserHashes) value;
             Instant start = Instant.ofEpochMilli(users.windowStart());
@@ -124,17 +128,47 @@ public final class TallyTopology {
           }, Named.as("aggregate-users-records"))
           .to(settings.usersTopic(),
               Produced.with(ResultSerdes.minuteKey(), ResultSerdes.minuteUsers()).withName("users"));
-      partials = aggregateOut.get("aggregate-output-partials");
     }
-    partials
+    if (settings.rangesTopic().isEmpty()) {
+      partials = partials.filterNot((key, value) -> value instanceof UserHashes,
+          Named.as("aggregate-partials-only"));
+    }
+    KStream<SpecificRecord, SpecificRecord> merged = partials
         .mapValues(value -> (BySeries) value, Named.as("aggregate-partials"))
         .repartition(Repartitioned.with(Serdes.ByteArray(), InternalSerdes.bySeries())
             .withName("by-series")
             .withNumberOfPartitions(settings.aggregationPartitions())
             .withStreamPartitioner(new WatermarkBroadcast<>()))
-        .process(() -> new MergeProcessor(settings, pacers), Named.as("merge"),
-            MergeProcessor.PARTIALS_STORE, MergeProcessor.WATERMARKS_STORE,
-            MergeProcessor.COMMIT_HOOK_STORE)
+        .process(() -> new MergeProcessor(settings, pacers), Named.as("merge"), mergeStores(settings));
+    if (settings.rangesTopic().isEmpty()) {
+      results(merged, settings);
+      return;
+    }
+    Map<String, KStream<SpecificRecord, SpecificRecord>> out = merged.split(Named.as("merge-"))
+        .branch((key, value) -> value instanceof RangeCount, Branched.as("ranges"))
+        .defaultBranch(Branched.as("results"));
+    results(out.get("merge-results"), settings);
+    out.get("merge-ranges")
+        .map((key, value) -> KeyValue.pair((RangeKey) key, (RangeCount) value),
+            Named.as("merge-range-records"))
+        .to(settings.rangesTopic(),
+            Produced.with(ResultSerdes.rangeKey(), ResultSerdes.rangeCount()).withName("ranges"));
+  }
+
+  private static String[] mergeStores(TopologySettings settings) {
+    List<String> stores = new ArrayList<>(List.of(MergeProcessor.PARTIALS_STORE,
+        MergeProcessor.WATERMARKS_STORE, MergeProcessor.COMMIT_HOOK_STORE));
+    if (!settings.rangesTopic().isEmpty()) {
+      stores.add(MergeProcessor.RANGES_STORE);
+    }
+    return stores.toArray(String[]::new);
+  }
+
+  /** The per-window results, to the results topic. */
+  private static void results(KStream<SpecificRecord, SpecificRecord> merged,
+      TopologySettings settings) {
+    merged.map((key, value) -> KeyValue.pair((MinuteKey) key, (MinuteCount) value),
+            Named.as("merge-result-records"))
         .to(settings.resultsTopic(),
             Produced.with(ResultSerdes.minuteKey(), ResultSerdes.minuteCount()).withName("results"));
   }

@@ -30,7 +30,7 @@ public final class Topics {
   }
 
   /**
-   * Makes sure the events, results, users and dead-letter topics exist.
+   * Makes sure the events, results, users, ranges and dead-letter topics exist.
    *
    * @return the partition count of the events topic
    * @throws IllegalStateException naming the topic and the problem, when one does not fit
@@ -40,11 +40,14 @@ public final class Topics {
     short replication = config.getShort(TallyConfig.TOPIC_REPLICATION);
     List<String> names = new ArrayList<>(List.of(config.getString(TallyConfig.EVENTS_TOPIC),
         config.getString(TallyConfig.RESULTS_TOPIC), config.getString(TallyConfig.DEAD_LETTER_TOPIC)));
-    if (!config.getString(TallyConfig.USERS_TOPIC).isEmpty()) {
-      names.add(config.getString(TallyConfig.USERS_TOPIC));
+    for (String optional : List.of(TallyConfig.USERS_TOPIC, TallyConfig.RANGES_TOPIC)) {
+      if (!config.getString(optional).isEmpty()) {
+        names.add(config.getString(optional));
+      }
     }
     if (Set.copyOf(names).size() != names.size()) {
-      throw new IllegalStateException("the events, results, users and dead-letter topics must differ: " + names);
+      throw new IllegalStateException("the events, results, users, ranges and dead-letter topics "
+          + "must differ: " + names);
     }
     try {
       Set<String> existing = admin.listTopics().names().get();

@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param deadLetterTopic where bad input and late events go, with the reason in headers
  * @param usersTopic where each closed window's distinct users go, as hashes, per aggregating partition;
  *     empty for nowhere
+ * @param rangesTopic where each series' distinct users per UTC hour and day go once the hour or day
+ *     is final; empty for nowhere
  * @param windows window size and grace
  * @param idleTimeoutMs how long every input partition must be quiet (drained, no records) before the
  *     clocks follow the wall clock
@@ -24,14 +26,15 @@ import java.util.Objects;
  *     windows are skipped
  */
 public record TopologySettings(String eventsTopic, String resultsTopic, String deadLetterTopic,
-    String usersTopic, Windows windows, long idleTimeoutMs, long liveIntervalMs, long watermarkIntervalMs,
+    String usersTopic, String rangesTopic, Windows windows, long idleTimeoutMs, long liveIntervalMs, long watermarkIntervalMs,
     int inputPartitions, int aggregationPartitions, Generation generation) {
 
   /** Settings of the one generation that owns every window. */
   public TopologySettings(String eventsTopic, String resultsTopic, String deadLetterTopic,
-      String usersTopic, Windows windows, long idleTimeoutMs, long liveIntervalMs,
-      long watermarkIntervalMs, int inputPartitions, int aggregationPartitions) {
-    this(eventsTopic, resultsTopic, deadLetterTopic, usersTopic, windows, idleTimeoutMs, liveIntervalMs,
+      String usersTopic, String rangesTopic, Windows windows, long idleTimeoutMs,
+      long liveIntervalMs, long watermarkIntervalMs, int inputPartitions,
+      int aggregationPartitions) {
+    this(eventsTopic, resultsTopic, deadLetterTopic, usersTopic, rangesTopic, windows, idleTimeoutMs, liveIntervalMs,
         watermarkIntervalMs, inputPartitions, aggregationPartitions, Generation.UNBOUNDED);
   }
 
@@ -40,6 +43,7 @@ public record TopologySettings(String eventsTopic, String resultsTopic, String d
     Objects.requireNonNull(resultsTopic, "resultsTopic");
     Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
     Objects.requireNonNull(usersTopic, "usersTopic");
+    Objects.requireNonNull(rangesTopic, "rangesTopic");
     Objects.requireNonNull(windows, "windows");
     Objects.requireNonNull(generation, "generation");
     if (inputPartitions < 1 || aggregationPartitions < 1) {

@@ -116,7 +116,7 @@ class GenerationTest {
     final TestOutputTopic<byte[], byte[]> deadLetters;
 
     Driver(Generation generation) {
-      TopologySettings settings = new TopologySettings("events", "results", "dead-letters", "users",
+      TopologySettings settings = new TopologySettings("events", "results", "dead-letters", "users", "ranges",
           new Windows(MINUTE, 10_000), 5_000, 1_000, 200, 1, 1, generation);
       Properties props = new Properties();
       props.put(StreamsConfig.APPLICATION_ID_CONFIG, "gen-test");

@@ -12,6 +12,8 @@ import dev.tally.localstack.KafkaBroker;
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteKey;
 import dev.tally.schema.MinuteUsers;
+import dev.tally.schema.RangeCount;
+import dev.tally.schema.RangeKey;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,7 +75,8 @@ class TallyIntegrationTest {
   private static final long NANOS_PER_MS = 1_000_000L;
   private static final Duration STALL = Duration.ofSeconds(20);
   /** 2026-03-14T15:09:00Z. In the past, as brokers refuse record timestamps far in the future. */
-  private static final long BASE_MS = Instant.parse("2026-03-14T15:09:00Z").toEpochMilli();
+  /** A minute before an hour ends: a backlog's first minute closes the hour, for the ranges topic. */
+  private static final long BASE_MS = Instant.parse("2026-03-14T15:59:00Z").toEpochMilli();
 
   private static final List<String> PRODUCTS =
       List.of("live", "app automate", "pay,ments", "naïve:prod|x", "日本 site");
@@ -130,6 +133,38 @@ class TallyIntegrationTest {
     assertEquals(List.of(), reasons(deadLetters), "dead letters from valid input");
     assertExactFinals(backlog.expected, finals);
     assertUsersMatchFinals(names.users(), finals);
+    assertHourMatchesEvents(names.ranges(), backlog.expected);
+  }
+
+  /**
+   * The ranges topic has one record per series for the hour that the backlog's first minute ends,
+   * with its distinct users over all aggregating partitions (exact: a few hundred users each); the
+   * next hour is not final.
+   */
+  private static void assertHourMatchesEvents(String topic, Expected expected) {
+    long hour = Math.floorDiv(BASE_MS, 3_600_000L) * 3_600_000L;
+    Map<String, Set<String>> truth = new TreeMap<>();
+    expected.windows().forEach((window, tally) -> {
+      if (window.windowStart() < hour + 3_600_000L) {
+        truth.computeIfAbsent(window.product() + "/" + window.eventType(), k -> new HashSet<>())
+            .addAll(tally.users);
+      }
+    });
+    Map<String, String> got = new TreeMap<>();
+    try (KafkaConsumer<RangeKey, RangeCount> consumer = consumer(topic,
+        ResultSerdes.rangeKey().deserializer(), ResultSerdes.rangeCount().deserializer())) {
+      pollUntil(consumer, Duration.ofSeconds(30), record -> {
+        RangeCount value = record.value();
+        String key = value.getProduct() + "/" + value.getEventType() + "/" + value.getRange() + "@"
+            + value.getRangeStart();
+        assertEquals(null, got.put(key, value.getUniqueUsers() + (value.getExact() ? "" : "~")),
+            "twice: " + key);
+      }, () -> got.size() >= truth.size());
+    }
+    Map<String, String> want = new TreeMap<>();
+    truth.forEach((series, users) -> want.put(series + "/1h@" + Instant.ofEpochMilli(hour),
+        Integer.toString(users.size())));
+    assertEquals(want, got, "distinct users per series in the hour (~: an estimate)");
   }
 
   /**
@@ -456,6 +491,10 @@ class TallyIntegrationTest {
     String users() {
       return test + "-users";
     }
+
+    String ranges() {
+      return test + "-ranges";
+    }
   }
 
   private static TallyConfig config(Names names) {
@@ -480,6 +519,7 @@ class TallyIntegrationTest {
     values.put(TallyConfig.RESULTS_TOPIC, names.results());
     values.put(TallyConfig.DEAD_LETTER_TOPIC, names.deadLetters());
     values.put(TallyConfig.USERS_TOPIC, names.users());
+    values.put(TallyConfig.RANGES_TOPIC, names.ranges());
     values.put(TallyConfig.AGGREGATION_PARTITIONS, "3");
     values.put(TallyConfig.TOPIC_REPLICATION, "1");
     values.put(TallyConfig.WINDOW_SIZE_MS, Long.toString(WINDOW_MS));

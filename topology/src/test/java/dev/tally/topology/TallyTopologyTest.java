@@ -9,6 +9,8 @@ import dev.tally.decode.UserEvent;
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteKey;
 import dev.tally.schema.MinuteUsers;
+import dev.tally.schema.RangeCount;
+import dev.tally.schema.RangeKey;
 import dev.tally.topology.internal.InputPack;
 import dev.tally.topology.window.InputState;
 import dev.tally.topology.window.Windows;
@@ -57,7 +59,7 @@ class TallyTopologyTest {
       event_type=rails-5xx,product=live value=testusername1 1478507534415525890
       """;
 
-  private final TopologySettings settings = new TopologySettings("events", "results", "dead-letters", "users",
+  private final TopologySettings settings = new TopologySettings("events", "results", "dead-letters", "users", "ranges",
       new Windows(MINUTE, 10_000), 5_000, 1_000, 200, 1, 1);
   private TopologyTestDriver driver;
   private TestInputTopic<byte[], byte[]> events;
@@ -148,17 +150,83 @@ class TallyTopologyTest {
   }
 
   @Test
-  void withoutAUsersTopicTheTopologyHasNoUsersSinkAndCountsAllTheSame() {
+  void withoutUsersAndRangesTopicsTheTopologyHasNeitherSinkAndCountsAllTheSame() {
     driver.close();
-    Topology topology = TallyApp.topology(new TopologySettings("events", "results", "dead-letters", "",
+    Topology topology = TallyApp.topology(new TopologySettings("events", "results", "dead-letters", "", "",
         new Windows(MINUTE, 10_000), 5_000, 1_000, 200, 1, 1));
     assertFalse(topology.describe().toString().contains("users"), topology.describe().toString());
+    assertFalse(topology.describe().toString().contains("ranges"), topology.describe().toString());
     start(topology);
     pipe(WORKED_EXAMPLE);
     closeWithEventAt(W + MINUTE + 10_000);
     Map<String, MinuteCount> finals = finals();
     assertCounts(finals.get("live/rails-5xx@" + W), 2, 1);
     assertCounts(finals.get("automate/browser_error@" + W), 2, 2);
+  }
+
+  /**
+   * Distinct users per UTC hour and day, each once all of its windows are final: exact up to 1,024
+   * users (users repeat across minutes and hours), an estimate within 2% past that.
+   */
+  @Test
+  void eachHourAndDayGetsItsDistinctUsersOnceAllItsWindowsAreFinal() {
+    TestOutputTopic<RangeKey, RangeCount> ranges = driver.createOutputTopic("ranges",
+        ResultSerdes.rangeKey().deserializer(), ResultSerdes.rangeCount().deserializer());
+    long hour = Math.floorDiv(W, 3_600_000L) * 3_600_000L;
+    long day = Math.floorDiv(W, 86_400_000L) * 86_400_000L;
+    assertTrue(hour + 2 * 3_600_000L <= day + 86_400_000L, "both hours in one day");
+    StringBuilder lines = new StringBuilder();
+    for (int i = 0; i < 30; i++) { // users 0-29 in the first hour, one a minute, each twice
+      lines.append(line("live", "rails-5xx", "user" + i, hour + i * MINUTE)).append('\n');
+      lines.append(line("live", "rails-5xx", "user" + i, hour + 3_000_000L + i)).append('\n');
+    }
+    for (int i = 0; i < 3_000; i++) { // past the exact limit: an estimate
+      lines.append(line("automate", "browser_error", "many" + i, hour + (i % 60) * MINUTE))
+          .append('\n');
+    }
+    pipe(lines.toString());
+    closeWithEventAt(hour + 3_600_000L + 9_999); // the hour's last window is still open
+    assertTrue(ranges.isEmpty(), "no range before its last window is final");
+    lines.setLength(0);
+    for (int i = 20; i < 60; i++) { // users 20-59 in the second: 40 there, 60 over the day
+      lines.append(line("live", "rails-5xx", "user" + i, hour + 3_600_000L + i * 1_000)).append('\n');
+    }
+    pipe(lines.toString());
+    Map<String, RangeCount> first = rangeCounts(ranges);
+    assertEquals(Set.of("live/rails-5xx/1h@" + hour, "automate/browser_error/1h@" + hour),
+        first.keySet(), "the first hour only");
+    assertEquals(30, first.get("live/rails-5xx/1h@" + hour).getUniqueUsers());
+    assertTrue(first.get("live/rails-5xx/1h@" + hour).getExact());
+    RangeCount many = first.get("automate/browser_error/1h@" + hour);
+    assertFalse(many.getExact(), "3,000 users: an estimate");
+    assertTrue(Math.abs(many.getUniqueUsers() - 3_000) <= 60, "within 2%: " + many);
+    assertEquals(Instant.ofEpochMilli(hour + 3_600_000L), many.getRangeEnd());
+
+    closeWithEventAt(day + 86_400_000L + 10_000);
+    Map<String, RangeCount> rest = rangeCounts(ranges);
+    assertEquals(40, rest.get("live/rails-5xx/1h@" + (hour + 3_600_000L)).getUniqueUsers());
+    assertEquals(60, rest.get("live/rails-5xx/1d@" + day).getUniqueUsers());
+    assertEquals(Instant.ofEpochMilli(day + 86_400_000L),
+        rest.get("live/rails-5xx/1d@" + day).getRangeEnd());
+    assertTrue(Math.abs(rest.get("automate/browser_error/1d@" + day).getUniqueUsers() - 3_000)
+        <= 60, "within 2%: " + rest);
+    assertEquals(3, rest.size(), "one record per series and range: " + rest.keySet());
+  }
+
+  /** Ranges so far, by "product/event_type/range@start", the clock's aside; each at most once. */
+  private static Map<String, RangeCount> rangeCounts(TestOutputTopic<RangeKey, RangeCount> topic) {
+    Map<String, RangeCount> ranges = new HashMap<>();
+    for (KeyValue<RangeKey, RangeCount> record : topic.readKeyValuesToList()) {
+      RangeCount value = record.value;
+      String key = value.getProduct() + "/" + value.getEventType() + "/" + value.getRange() + "@"
+          + value.getRangeStart().toEpochMilli();
+      assertEquals(key, record.key.getProduct() + "/" + record.key.getEventType() + "/"
+          + record.key.getRange() + "@" + record.key.getRangeStart().toEpochMilli());
+      if (!value.getProduct().equals("clock")) {
+        assertEquals(null, ranges.put(key, value), "twice: " + key);
+      }
+    }
+    return ranges;
   }
 
   /** The users topic's hash, computed here independently of Tally's arena walk. */

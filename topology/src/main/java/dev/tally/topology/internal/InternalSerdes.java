@@ -14,6 +14,7 @@ public final class InternalSerdes {
 
   private static final byte EVENTS = 'B';
   private static final byte PARTIAL = 'P';
+  private static final byte USERS = 'U';
   private static final byte WATERMARK = 'W';
   private static final int WATERMARK_SIZE = 1 + Integer.BYTES * 2 + Long.BYTES * 2 + 1 + Long.BYTES;
   private static final int BATCH_HEADER_SIZE = 1 + Integer.BYTES * 3;
@@ -72,6 +73,9 @@ public final class InternalSerdes {
       if (value instanceof Watermark watermark) {
         return watermark(watermark);
       }
+      if (value instanceof UserHashes users) {
+        return users(users);
+      }
       Partial partial = (Partial) value;
       byte[] product = Wire.utf8(partial.product());
       byte[] eventType = Wire.utf8(partial.eventType());
@@ -95,6 +99,9 @@ public final class InternalSerdes {
       if (tag == WATERMARK) {
         return readWatermark(buffer);
       }
+      if (tag == USERS) {
+        return readUsers(buffer);
+      }
       if (tag != PARTIAL) {
         throw new IllegalArgumentException("unknown by-series record tag " + tag + " on " + topic);
       }
@@ -105,6 +112,35 @@ public final class InternalSerdes {
       return new Partial(source, Wire.getString(buffer), Wire.getString(buffer), windowStart, count,
           unique);
     };
+  }
+
+  private static byte[] users(UserHashes users) {
+    byte[] product = Wire.utf8(users.product());
+    byte[] eventType = Wire.utf8(users.eventType());
+    ByteBuffer buffer = ByteBuffer.allocate(1 + Integer.BYTES * 2 + Long.BYTES
+        + Long.BYTES * users.hashes().length + Wire.size(product) + Wire.size(eventType));
+    buffer.put(USERS).putInt(users.source()).putLong(users.windowStart());
+    Wire.put(buffer, product);
+    Wire.put(buffer, eventType);
+    buffer.putInt(users.hashes().length);
+    for (long hash : users.hashes()) {
+      buffer.putLong(hash);
+    }
+    return buffer.array();
+  }
+
+  private static UserHashes readUsers(ByteBuffer buffer) {
+    int source = buffer.getInt();
+    long windowStart = buffer.getLong();
+    String product = Wire.getString(buffer);
+    String eventType = Wire.getString(buffer);
+    int count = buffer.getInt();
+    if (count < 0 || count > buffer.remaining() / Long.BYTES) {
+      throw new IllegalArgumentException("corrupt internal record: " + count + " user hashes");
+    }
+    long[] hashes = new long[count];
+    buffer.asLongBuffer().get(hashes);
+    return new UserHashes(source, product, eventType, windowStart, hashes);
   }
 
   private static byte[] watermark(Watermark watermark) {

@@ -2,12 +2,15 @@ package dev.tally.topology.window;
 
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteKey;
+import dev.tally.schema.RangeCount;
+import dev.tally.schema.RangeKey;
 import dev.tally.topology.TallyMetrics;
 import dev.tally.topology.ThrottledLog;
 import dev.tally.topology.TopologySettings;
 import dev.tally.topology.compat.CommitHook;
 import dev.tally.topology.internal.BySeries;
 import dev.tally.topology.internal.Partial;
+import dev.tally.topology.internal.UserHashes;
 import dev.tally.topology.internal.Watermark;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,6 +20,7 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.serialization.BytesSerializer;
 import org.apache.kafka.common.utils.Bytes;
@@ -36,11 +40,16 @@ import org.slf4j.LoggerFactory;
  * plus grace: then exactly one final result goes out and the window is forgotten. Changed open windows
  * go out as live updates at most every {@code liveIntervalMs}.
  *
+ * <p>When a ranges topic is set, it also counts each series' distinct users per UTC hour and day from
+ * the closed windows' user hashes ({@link Ranges}), and emits one {@link RangeCount} per series and
+ * hour or day once all of its windows are final.
+ *
  * <p>Only windows of this application's {@link Generation} are emitted: the input stage already skips
  * the others' events, but state counted before the boundary was set may hold some, and another
  * generation emits those windows. They are withheld, counted and logged.
  */
-public final class MergeProcessor implements Processor<byte[], BySeries, MinuteKey, MinuteCount> {
+public final class MergeProcessor
+    implements Processor<byte[], BySeries, SpecificRecord, SpecificRecord> {
 
   /** {@code window | series | source}: the latest partial of each aggregating partition. */
   public static final String PARTIALS_STORE = "merge-partials";
@@ -48,6 +57,8 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
   public static final String COMMIT_HOOK_STORE = "merge-commit-hook";
   /** The aggregating partitions' watermarks. */
   public static final String WATERMARKS_STORE = "merge-watermarks";
+  /** {@code unit | start | series}: the distinct users of open hours and days ({@link Ranges}). */
+  public static final String RANGES_STORE = "merge-ranges";
 
   private static final Logger LOG = LoggerFactory.getLogger(MergeProcessor.class);
   private static final BytesSerializer PREFIX = new BytesSerializer();
@@ -56,12 +67,14 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
   private final Windows windows;
   private final Set<Bytes> changed = new LinkedHashSet<>();
   private final ThrottledLog<Boolean> withheldLog = new ThrottledLog<>(10_000);
-  private ProcessorContext<MinuteKey, MinuteCount> context;
+  private ProcessorContext<SpecificRecord, SpecificRecord> context;
   private TallyMetrics metrics;
   private Sensor finalized;
   private Sensor finalDelay;
   private Sensor withheld;
   private KeyValueStore<Bytes, byte[]> partials;
+  /** The open hours and days, or null when no ranges topic is set. */
+  private Ranges ranges;
   private LowWatermark watermark;
   /** Finals have gone out and wait for a commit ({@link LiveCommit}). */
   private boolean owesCommit;
@@ -75,13 +88,15 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
   }
 
   @Override
-  public void init(ProcessorContext<MinuteKey, MinuteCount> context) {
+  public void init(ProcessorContext<SpecificRecord, SpecificRecord> context) {
     this.context = context;
     this.metrics = new TallyMetrics(context);
     this.finalized = metrics.counter(TallyMetrics.WINDOWS_FINALIZED, null, null);
     this.finalDelay = metrics.averageAndMax(TallyMetrics.FINAL_DELAY);
     this.withheld = metrics.counter(TallyMetrics.RESULTS_WITHHELD, null, null);
     this.partials = context.getStateStore(PARTIALS_STORE);
+    this.ranges = settings.rangesTopic().isEmpty() ? null
+        : new Ranges(context.getStateStore(RANGES_STORE));
     this.owesCommit = false;
     this.pacer = pacers.forCurrentThread();
     // nothing to do inside the commit but tell the pacer that one started
@@ -98,6 +113,8 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
     pacer.working();
     if (record.value() instanceof Partial partial) {
       merge(partial);
+    } else if (record.value() instanceof UserHashes users) {
+      addUsers(users);
     } else if (record.value() instanceof Watermark upstream) {
       Long before = watermark.advance(upstream, context.currentSystemTimeMs());
       if (before != null) {
@@ -125,7 +142,25 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
     changed.add(StoreKeys.windowSeries(partial.windowStart(), series));
   }
 
-  /** Emits one final result per (window, series) that the watermark's advance closed. */
+  /** Adds a closed window's users to its hour and day (only this generation's windows count). */
+  private void addUsers(UserHashes users) {
+    if (ranges == null || !settings.generation().owns(users.windowStart())) {
+      return;
+    }
+    if (windows.isClosed(users.windowStart(), watermark.current())) {
+      // as for partials: each aggregating partition sends them before the watermark that closes
+      LOG.error("Dropping the users of a window that is already final. product=[{}] "
+              + "event_type=[{}] window=[{}] source=[{}]", users.product(), users.eventType(),
+          Instant.ofEpochMilli(users.windowStart()), users.source());
+      return;
+    }
+    ranges.add(users, StoreKeys.series(users.product(), users.eventType()));
+  }
+
+  /**
+   * Emits one final result per (window, series) that the watermark's advance closed, then the hours
+   * and days whose windows are all final.
+   */
   private void close(long before, long now) {
     long from = before == Long.MIN_VALUE ? 0 : windows.firstOpenStart(before);
     long to = windows.firstOpenStart(now);
@@ -159,6 +194,20 @@ public final class MergeProcessor implements Processor<byte[], BySeries, MinuteK
     done.forEach(partials::delete);
     changed.removeIf(key -> StoreKeys.windowOf(key) < to);
     owesCommit = true;
+    if (ranges != null) {
+      ranges.closeBefore(to).forEach(this::emitRange);
+    }
+  }
+
+  private void emitRange(Ranges.Range range) {
+    String[] names = StoreKeys.productAndEventType(range.series());
+    Instant start = Instant.ofEpochMilli(range.startMs());
+    long now = context.currentSystemTimeMs();
+    RangeKey key = new RangeKey(names[0], names[1], range.unit().code, start);
+    RangeCount value = new RangeCount(names[0], names[1], range.unit().code, start,
+        start.plusMillis(range.unit().lengthMs), range.users().uniqueUsers(),
+        range.users().isExact(), Instant.ofEpochMilli(now));
+    context.forward(new Record<>(key, value, now));
   }
 
   private void emitChanged() {

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tally.schema.MinuteCount;
-import dev.tally.schema.MinuteKey;
 import dev.tally.topology.TopologySettings;
 import dev.tally.topology.compat.CommitHook;
 import dev.tally.topology.internal.ByUser;
@@ -14,6 +12,7 @@ import dev.tally.topology.internal.EventBatch;
 import dev.tally.topology.internal.Partial;
 import dev.tally.topology.internal.Routed;
 import dev.tally.topology.internal.Watermark;
+import org.apache.avro.specific.SpecificRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -35,7 +34,7 @@ class LiveCommitTest {
   private static final long MINUTE = 60_000;
   private static final long NOW = Instant.parse("2026-12-01T12:00:00Z").toEpochMilli();
   private final TopologySettings settings = new TopologySettings("events", "results",
-      "dead-letters", "users", new Windows(MINUTE, 10_000), 5_000, 1_000, 200, 1, 1);
+      "dead-letters", "users", "", new Windows(MINUTE, 10_000), 5_000, 1_000, 200, 1, 1);
   private final CommitPacer pacer = new CommitPacer(() -> NOW);
   private final CommitPacers pacers = new CommitPacers(() -> NOW);
 
@@ -107,7 +106,7 @@ class LiveCommitTest {
 
   @Test
   void theMergingStageCommitsABacklogsLastFinalsOnceItsInputCaughtUp() {
-    MockProcessorContext<MinuteKey, MinuteCount> context = new MockProcessorContext<>();
+    MockProcessorContext<SpecificRecord, SpecificRecord> context = new MockProcessorContext<>();
     context.setCurrentSystemTimeMs(NOW);
     MergeProcessor merge = merge(context);
 
@@ -137,7 +136,7 @@ class LiveCommitTest {
 
   @Test
   void theMergingStageCommitsWhenItEmitsALiveWindowsFinals() {
-    MockProcessorContext<MinuteKey, MinuteCount> context = new MockProcessorContext<>();
+    MockProcessorContext<SpecificRecord, SpecificRecord> context = new MockProcessorContext<>();
     context.setCurrentSystemTimeMs(NOW);
     MergeProcessor merge = merge(context);
 
@@ -167,7 +166,7 @@ class LiveCommitTest {
     return aggregate;
   }
 
-  private MergeProcessor merge(MockProcessorContext<MinuteKey, MinuteCount> context) {
+  private MergeProcessor merge(MockProcessorContext<SpecificRecord, SpecificRecord> context) {
     KeyValueStore<Bytes, byte[]> partials = Stores.keyValueStoreBuilder(
         Stores.inMemoryKeyValueStore(MergeProcessor.PARTIALS_STORE), Serdes.Bytes(),
         Serdes.ByteArray()).withLoggingDisabled().build();

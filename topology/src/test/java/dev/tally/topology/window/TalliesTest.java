@@ -217,7 +217,7 @@ class TalliesTest {
 
   @Test
   void inTheTopologyTheChangelogRestoresTheTalliesAndClosingDeletesAllOfIt() {
-    TopologySettings settings = new TopologySettings("events", "results", "dead-letters", "users",
+    TopologySettings settings = new TopologySettings("events", "results", "dead-letters", "users", "ranges",
         new Windows(MINUTE, 10_000), 5_000, 1_000, 200, 1, 1);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tally-test");

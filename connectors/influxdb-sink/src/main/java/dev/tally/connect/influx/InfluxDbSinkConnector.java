@@ -10,12 +10,14 @@ import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.sink.SinkConnector;
 
 /**
- * Kafka Connect sink that writes Tally's final per-minute results (topic {@code minute-counts},
- * {@code ByteArrayConverter} for key and value) to InfluxDB as the lines ops' dashboards read:
+ * Kafka Connect sink that writes Tally's final per-minute results (topic {@code minute-counts}) and
+ * its hours and days of distinct users (topic {@code range-counts}), {@code ByteArrayConverter} for
+ * key and value, to InfluxDB as the lines ops' dashboards read:
  *
  * <pre>
  * unique_user_event,event_type=rails-5xx,product=live value=1i 1478507520000000000
  * cumulative_user_event,event_type=rails-5xx,product=live value=2i 1478507520000000000
+ * unique_user_event_1h,event_type=rails-5xx,product=live value=812i 1478505600000000000
  * </pre>
  *
  * <p>{@code influx.api=v1} writes to InfluxDB 1.x's {@code /write}, {@code influx.api=v2} to 2.x

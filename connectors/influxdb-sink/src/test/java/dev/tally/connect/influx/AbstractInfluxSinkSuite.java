@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.schema.MinuteCount;
+import dev.tally.schema.RangeCount;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -30,7 +32,7 @@ abstract class AbstractInfluxSinkSuite {
   /** The sink's configuration for an empty target (a new database, bucket or server). */
   protected abstract Map<String, String> freshTarget();
 
-  /** Every point of the two contract measurements in the current target, in any order. */
+  /** Every point of the contract measurements in the current target, in any order. */
   protected abstract List<Point> readBack();
 
   protected InfluxDbSinkTask start(Map<String, String> config, FakeSinkTaskContext context) {
@@ -78,6 +80,30 @@ abstract class AbstractInfluxSinkSuite {
         Point.cumulative("automate", "browser_error", 2, WORKED_MINUTE_NS)), readBack());
     assertEquals(List.of(), context.reports, "live updates are skipped, not reported");
     assertEquals(List.of(), context.timeouts);
+  }
+
+  @Test
+  void hoursAndDaysOfDistinctUsersReadBackAsTheirOwnMeasurementsBesideTheMinutes() throws Exception {
+    FakeSinkTaskContext context = FakeSinkTaskContext.withReporter();
+    InfluxDbSinkTask task = start(freshTarget(), context);
+    Instant hour = Instant.ofEpochMilli(Math.floorDiv(WORKED_MINUTE_MS, 3_600_000L) * 3_600_000L);
+    Instant day = Instant.ofEpochMilli(Math.floorDiv(WORKED_MINUTE_MS, 86_400_000L) * 86_400_000L);
+    List<SinkRecord> records = new ArrayList<>(Results.workedExampleRecords());
+    records.add(Results.rawRecord(100, Results.bytes(new RangeCount("live", "rails-5xx", "1h",
+        hour, hour.plusSeconds(3_600), 812L, true, hour.plusSeconds(3_700)))));
+    records.add(Results.rawRecord(101, Results.bytes(new RangeCount("live", "rails-5xx", "1d",
+        day, day.plusSeconds(86_400), 40_123L, false, day.plusSeconds(86_500)))));
+    WorkerLoop.deliver(task, context, records, Duration.ofSeconds(10));
+    task.flush(Map.of());
+
+    List<Point> points = readBack();
+    assertTrue(points.contains(new Point("unique_user_event_1h", "rails-5xx", "live", 812,
+        hour.toEpochMilli() * 1_000_000L)), points.toString());
+    assertTrue(points.contains(new Point("unique_user_event_1d", "rails-5xx", "live", 40_123,
+        day.toEpochMilli() * 1_000_000L)), points.toString());
+    assertTrue(points.contains(Point.unique("live", "rails-5xx", 1, WORKED_MINUTE_NS)));
+    assertEquals(8, points.size(), "six per-minute points and two ranges: " + points);
+    assertEquals(List.of(), context.reports);
   }
 
   @Test

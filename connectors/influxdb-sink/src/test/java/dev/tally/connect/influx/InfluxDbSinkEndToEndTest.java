@@ -9,11 +9,13 @@ import dev.tally.localstack.ConnectWorker;
 import dev.tally.localstack.InfluxServer;
 import dev.tally.localstack.KafkaBroker;
 import dev.tally.schema.MinuteCount;
+import dev.tally.schema.RangeCount;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -34,7 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * End to end, as ops run it: results on the topic of a real broker, the shipped connector
+ * End to end, as ops run it: results and ranges on the topics of a real broker, the shipped connector
  * configuration ({@code connectors/config/influxdb-sink.properties}) on an in-process Connect
  * worker, real influxd behind it; refused and undecodable records in the dead-letter topic.
  */
@@ -42,6 +44,11 @@ class InfluxDbSinkEndToEndTest {
 
   private static final Path SHIPPED_CONFIG = Path.of("../config/influxdb-sink.properties");
   private static final long OLD_MINUTE_MS = 1262304000000L;
+  private static final String RANGES_TOPIC = "range-counts";
+  private static final Instant HOUR_START = Instant.ofEpochMilli(
+      Math.floorDiv(WORKED_MINUTE_MS, 3_600_000L) * 3_600_000L);
+  private static final RangeCount HOUR = new RangeCount("live", "rails-5xx", "1h", HOUR_START,
+      HOUR_START.plusSeconds(3_600), 812L, true, HOUR_START.plusSeconds(3_700));
 
   @Test
   void resultsFlowFromTheTopicThroughAWorkerIntoInfluxdb(@TempDir Path dir) throws Exception {
@@ -52,7 +59,8 @@ class InfluxDbSinkEndToEndTest {
       InfluxQuery.write(influx, "tally", "cumulative_user_event,event_type=old,product=legacy "
           + "value=1.5 " + OLD_MINUTE_MS * 1_000_000L);
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-        admin.createTopics(List.of(new NewTopic(Results.TOPIC, 2, (short) 1))).all().get();
+        admin.createTopics(List.of(new NewTopic(Results.TOPIC, 2, (short) 1),
+            new NewTopic(RANGES_TOPIC, 1, (short) 1))).all().get();
       }
       List<MinuteCount> results = new ArrayList<>();
       results.add(Results.result("live", "rails-5xx", WORKED_MINUTE_MS, 1, 1, false));
@@ -68,6 +76,7 @@ class InfluxDbSinkEndToEndTest {
         }
         producer.send(new ProducerRecord<>(Results.TOPIC, 0, null,
             "garbage".getBytes(StandardCharsets.UTF_8)));
+        producer.send(new ProducerRecord<>(RANGES_TOPIC, null, Results.bytes(HOUR)));
       }
 
       try (ConnectWorker worker = ConnectWorker.start(kafka.bootstrapServers(), dir)) {
@@ -83,7 +92,10 @@ class InfluxDbSinkEndToEndTest {
             Point.unique("automate", "browser_error", 2, WORKED_MINUTE_NS),
             Point.cumulative("automate", "browser_error", 2, WORKED_MINUTE_NS),
             // InfluxDB's partial write kept the conflicting result's other point
-            Point.unique("live", "late", 2, OLD_MINUTE_MS * 1_000_000L)));
+            Point.unique("live", "late", 2, OLD_MINUTE_MS * 1_000_000L),
+            // the ranges topic's hour, from the same connector
+            new Point("unique_user_event_1h", "rails-5xx", "live", 812,
+                HOUR.getRangeStart().toEpochMilli() * 1_000_000L)));
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         List<Point> stored = List.of();
         while (System.nanoTime() < deadline && stored.size() < expected.size()) {

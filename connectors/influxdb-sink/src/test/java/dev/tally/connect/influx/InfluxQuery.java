@@ -25,7 +25,10 @@ final class InfluxQuery {
   private InfluxQuery() {
   }
 
-  /** Every point of the two contract measurements in {@code database}, times in nanoseconds. */
+  /**
+   * Every point of the contract measurements (per minute, and distinct users per hour and day) in
+   * {@code database}, times in nanoseconds.
+   */
   static List<Point> points(InfluxServer influx, String database) {
     return points(influx, database, "");
   }
@@ -33,7 +36,8 @@ final class InfluxQuery {
   /** The points that match an InfluxQL condition ({@code WHERE} clause without the keyword). */
   static List<Point> points(InfluxServer influx, String database, String condition) {
     JsonNode answer = json(influx.query(database,
-        "SELECT * FROM \"unique_user_event\", \"cumulative_user_event\""
+        "SELECT * FROM \"unique_user_event\", \"cumulative_user_event\", "
+            + "\"unique_user_event_1h\", \"unique_user_event_1d\""
             + (condition.isEmpty() ? "" : " WHERE " + condition)));
     List<Point> points = new ArrayList<>();
     for (JsonNode series : answer.path("results").path(0).path("series")) {

@@ -39,6 +39,14 @@ final class Results {
     }
   }
 
+  static byte[] bytes(dev.tally.schema.RangeCount range) {
+    try {
+      return toArray(range.toByteBuffer());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static byte[] keyBytes(MinuteCount result) {
     try {
       return toArray(new MinuteKey(result.getProduct(), result.getEventType(),

@@ -18,7 +18,7 @@ class ShippedConfigTest {
   void thePropertiesFileIsValidAndReadsTheResultsTopicAsBytes() throws Exception {
     Map<String, String> config = InfluxDbSinkEndToEndTest.shippedConfig();
     assertEquals(Map.of(), InfluxDbSinkConfig.validate(config));
-    assertEquals("minute-counts", config.get("topics"));
+    assertEquals("minute-counts,range-counts", config.get("topics"));
     assertEquals(InfluxDbSinkConnector.class.getName(), config.get("connector.class"));
     for (String converter : List.of("key.converter", "value.converter")) {
       assertEquals("org.apache.kafka.connect.converters.ByteArrayConverter", config.get(converter));

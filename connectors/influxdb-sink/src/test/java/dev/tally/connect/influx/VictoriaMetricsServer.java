@@ -96,7 +96,7 @@ final class VictoriaMetricsServer implements AutoCloseable {
    */
   List<Point> points() throws IOException, InterruptedException {
     get("/internal/force_flush");
-    String match = URLEncoder.encode("{__name__=~\"(unique|cumulative)_user_event_value\"}",
+    String match = URLEncoder.encode("{__name__=~\"(unique|cumulative)_user_event(_1h|_1d)?_value\"}",
         StandardCharsets.UTF_8);
     List<Point> points = new ArrayList<>();
     for (String line : get("/api/v1/export?match[]=" + match).split("\n")) {

@@ -2,6 +2,7 @@ package dev.tally.connect.redis;
 
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteUsers;
+import dev.tally.schema.SingleObject;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.apache.kafka.connect.sink.SinkRecord;
@@ -35,7 +36,7 @@ public final class MinuteRecords {
    */
   public static Object decodeAny(SinkRecord record) throws BadRecordException {
     Object value = record.value();
-    if (value instanceof byte[] array && startsWith(array, USERS_HEADER)) {
+    if (value instanceof byte[] array && SingleObject.hasHeader(array, USERS_HEADER)) {
       try {
         MinuteUsers users = MinuteUsers.fromByteBuffer(ByteBuffer.wrap(array));
         if (users.getWindowEnd().toEpochMilli() <= users.getWindowStart().toEpochMilli()) {
@@ -50,24 +51,8 @@ public final class MinuteRecords {
     return decode(record);
   }
 
-  /** The single-object header of MinuteUsers: the marker and the schema's fingerprint. */
-  private static final byte[] USERS_HEADER = header();
-
-  private static byte[] header() {
-    try {
-      ByteBuffer encoded = new MinuteUsers("p", "e", java.time.Instant.EPOCH, java.time.Instant.ofEpochMilli(1), 0,
-          java.util.List.of()).toByteBuffer();
-      byte[] header = new byte[10];
-      encoded.get(header);
-      return header;
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
-
-  private static boolean startsWith(byte[] array, byte[] prefix) {
-    return array.length >= prefix.length && java.util.Arrays.equals(array, 0, prefix.length, prefix, 0, prefix.length);
-  }
+  /** The single-object header of MinuteUsers. */
+  private static final byte[] USERS_HEADER = SingleObject.header(MinuteUsers.getClassSchema());
 
   /**
    * Decodes the record's value.
