@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tally.localstack.ConnectWorker;
 import dev.tally.localstack.KafkaBroker;
 import dev.tally.schema.MinuteCount;
+import dev.tally.schema.MinuteUsers;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,13 +37,15 @@ import redis.clients.jedis.UnifiedJedis;
 
 /**
  * End to end in a real (in-process) Connect worker, with the shipped configuration and ACL
- * users: the worker finds the plugin through its service-loader entry, mirrors the topic, sends a
+ * users: the worker finds the plugin through its service-loader entry, mirrors the results and
+ * users topics (the users as HyperLogLogs a PFCOUNT reads within Redis's error), sends a
  * bad record to the dead-letter topic, and, after Redis loses everything, the documented rebuild
  * (stop, {@code DELETE /connectors/NAME/offsets}, resume) brings back exactly the same state.
  */
 final class ConnectRebuildTest {
 
   private static final String NAME = "tally-redis-mirror";
+  private static final String USERS_TOPIC = "minute-users";
   private static final Path DIR = Path.of("target", "connect-rebuild-" + System.nanoTime());
 
   @Test
@@ -51,7 +54,8 @@ final class ConnectRebuildTest {
         AclRedis redis = new AclRedis(DIR.resolve("redis"));
         UnifiedJedis admin = redis.admin()) {
       try (Admin topics = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-        topics.createTopics(List.of(new NewTopic(Minutes.TOPIC, 2, (short) 1))).all().get();
+        topics.createTopics(List.of(new NewTopic(Minutes.TOPIC, 2, (short) 1),
+            new NewTopic(USERS_TOPIC, 2, (short) 1))).all().get();
       }
       // the minutes once: the wall clock may pass a minute boundary during the test
       long thisMinute = minuteAgo(0);
@@ -68,13 +72,25 @@ final class ConnectRebuildTest {
         counts.add(live("live", "rails-5xx", ws, m, 1, 40));
       }
       produce(kafka, counts, true);
+      // the users topic: one window's users from two aggregating partitions, 300 in all
+      List<Long> first = new ArrayList<>();
+      List<Long> second = new ArrayList<>();
+      for (long i = 0; i < 300; i++) {
+        (i % 2 == 0 ? first : second).add(i * 0x9E3779B97F4A7C15L);
+      }
+      produceUsers(kafka, List.of(
+          Minutes.users("live", "rails-5xx", minutesAgo[2], 0, first),
+          Minutes.users("live", "rails-5xx", minutesAgo[2], 1, second)));
+      String minuteUsers = "tally:uniques:{live:rails-5xx}:m:" + minutesAgo[2];
 
       Map<String, String> config = shippedConfig();
       config.put(RedisSinkConfig.HOSTS, redis.hostPort());
       try (ConnectWorker worker = ConnectWorker.start(kafka.bootstrapServers(), DIR.resolve("worker"))) {
         worker.createConnector(NAME, config);
-        // 2 series x 4 minutes, 2 indexes, the catalog, 2 rankings x 4 minutes
-        await(() -> MirrorSnapshot.of(List.of(admin), "tally:").size() == 8 + 2 + 1 + 8
+        // 2 series x 4 minutes, 2 indexes, the catalog, 2 rankings x 4 minutes; the minute's, hour's
+        // and day's HyperLogLogs and the hour's and day's series sets
+        await(() -> MirrorSnapshot.of(List.of(admin), "tally:").size() == 8 + 2 + 1 + 8 + 5
+            && Math.abs(admin.pfcount(minuteUsers) - 300) <= 6
             && "5".equals(admin.hget("tally:minute:{live:rails-5xx}:" + minutesAgo[4], "count"))
             && "3".equals(admin.hget("tally:minute:{live:rails-5xx}:" + minutesAgo[2], "count")),
             () -> MirrorSnapshot.of(List.of(admin), "tally:").toString());
@@ -122,6 +138,17 @@ final class ConnectRebuildTest {
       if (withBadRecord) {
         producer.send(new ProducerRecord<>(Minutes.TOPIC, null,
             "not a MinuteCount".getBytes(StandardCharsets.UTF_8))).get();
+      }
+    }
+  }
+
+  private static void produceUsers(KafkaBroker kafka, List<MinuteUsers> users) throws Exception {
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+        new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (MinuteUsers value : users) {
+        producer.send(new ProducerRecord<>(USERS_TOPIC, value.getPartition(), null,
+            Minutes.bytes(value))).get();
       }
     }
   }
