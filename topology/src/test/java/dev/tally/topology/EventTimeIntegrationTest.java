@@ -390,7 +390,8 @@ class EventTimeIntegrationTest {
       finals.keySet().stream().filter(key -> !want.containsKey(key))
           .forEach(key -> wrong.put(key, "unexpected " + finals.get(key)));
       assertEquals(Map.of(), wrong, "of " + want.size() + " windows, these are wrong or not final "
-          + "(count/unique users by series@window); late events: " + late);
+          + "(count/unique users by series@window, the last final read); late events: " + late
+          + "; windows final twice: " + twice);
       assertEquals(List.of(), twice, "windows final twice");
     }
   }
