@@ -91,7 +91,7 @@ public final class TallyTopology {
     builder.addStateStore(partialsStore(MergeProcessor.PARTIALS_STORE));
     builder.addStateStore(clockStore(MergeProcessor.WATERMARKS_STORE));
     if (!settings.rangesTopic().isEmpty()) {
-      builder.addStateStore(partialsStore(MergeProcessor.RANGES_STORE));
+      builder.addStateStore(talliesStore(MergeProcessor.RANGES_STORE));
     }
 
     KStream<byte[], Routed> routed = builder
@@ -192,8 +192,9 @@ public final class TallyTopology {
   }
 
   /**
-   * The aggregating stage's changelog batches ({@link Tallies}): in memory, logged, not cached, since
-   * every key is written once (a batch) and deleted once (its window closed).
+   * The aggregating stage's changelog batches ({@link Tallies}), and the merging stage's open hours
+   * and days: in memory, logged, not cached, since their processors write each key at most once per
+   * commit.
    */
   private static StoreBuilder<KeyValueStore<Bytes, byte[]>> talliesStore(String name) {
     return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.Bytes(),

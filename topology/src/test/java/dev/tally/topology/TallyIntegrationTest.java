@@ -137,9 +137,9 @@ class TallyIntegrationTest {
   }
 
   /**
-   * The ranges topic has one record per series for the hour that the backlog's first minute ends,
-   * with its distinct users over all aggregating partitions (exact: a few hundred users each); the
-   * next hour is not final.
+   * The ranges topic has one record per series for the hour that the events' first minute ends,
+   * with its distinct users over all aggregating partitions (exact: a few hundred users at most);
+   * the next hour is not final.
    */
   private static void assertHourMatchesEvents(String topic, Expected expected) {
     long hour = Math.floorDiv(BASE_MS, 3_600_000L) * 3_600_000L;
@@ -248,6 +248,7 @@ class TallyIntegrationTest {
       killed.destroyForcibly();
     }
     assertExactFinals(expected, finals);
+    assertHourMatchesEvents(names.ranges(), expected);
   }
 
   @Test

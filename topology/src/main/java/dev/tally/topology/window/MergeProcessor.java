@@ -99,9 +99,14 @@ public final class MergeProcessor
         : new Ranges(context.getStateStore(RANGES_STORE));
     this.owesCommit = false;
     this.pacer = pacers.forCurrentThread();
-    // nothing to do inside the commit but tell the pacer that one started
+    // inside the commit: tell the pacer that one started, and write the changed ranges
     CommitHook hook = context.getStateStore(COMMIT_HOOK_STORE);
-    hook.beforeCommit(pacer::flushing);
+    hook.beforeCommit(() -> {
+      pacer.flushing();
+      if (ranges != null) {
+        ranges.flush();
+      }
+    });
     this.watermark = new LowWatermark(context.getStateStore(WATERMARKS_STORE),
         settings.aggregationPartitions(), context.currentSystemTimeMs());
     context.schedule(Duration.ofMillis(settings.liveIntervalMs()), PunctuationType.WALL_CLOCK_TIME,

@@ -60,21 +60,26 @@ public final class RangeSketch {
       }
       return this;
     }
-    long[] all = Arrays.copyOf(exact, exact.length + hashes.length);
-    System.arraycopy(hashes, 0, all, exact.length, hashes.length);
-    Arrays.sort(all);
+    // merge the sorted incoming hashes into the sorted distinct ones
+    long[] incoming = hashes.clone();
+    Arrays.sort(incoming);
+    long[] all = new long[exact.length + incoming.length];
     int distinct = 0;
-    for (int i = 0; i < all.length; i++) {
-      if (i == 0 || all[i] != all[i - 1]) {
-        all[distinct++] = all[i];
+    int i = 0;
+    int j = 0;
+    while (i < exact.length || j < incoming.length) {
+      long next = j == incoming.length || (i < exact.length && exact[i] <= incoming[j])
+          ? exact[i++] : incoming[j++];
+      if (distinct == 0 || all[distinct - 1] != next) {
+        all[distinct++] = next;
       }
     }
     if (distinct <= EXACT_LIMIT) {
       exact = Arrays.copyOf(all, distinct);
     } else {
       sketch = UltraLogLog.create(P);
-      for (int i = 0; i < distinct; i++) {
-        sketch.add(all[i]);
+      for (int k = 0; k < distinct; k++) {
+        sketch.add(all[k]);
       }
       exact = null;
     }

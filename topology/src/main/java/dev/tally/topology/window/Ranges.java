@@ -3,7 +3,11 @@ package dev.tally.topology.window;
 import dev.tally.topology.internal.UserHashes;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -13,8 +17,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * The merging stage's distinct users per series over UTC hours and days: each closed window's user
  * hashes (from every aggregating partition) go into a {@link RangeSketch} of the hour and of the day
  * its start lies in, and an hour or day is final once every window in it is. The sketches live in a
- * logged store keyed {@code unit | start | series}, so they survive fail-over exactly once; adding a
- * window's hashes twice changes nothing.
+ * logged store keyed {@code unit | start | series}, written inside each commit ({@link #flush()}),
+ * so they survive fail-over exactly once; adding a window's hashes twice changes nothing.
  */
 final class Ranges {
 
@@ -43,6 +47,10 @@ final class Ranges {
   }
 
   private final KeyValueStore<Bytes, byte[]> store;
+  /** The sketches read or changed since this task started, decoded. */
+  private final Map<Bytes, RangeSketch> open = new HashMap<>();
+  /** The keys of {@link #open} changed since the last {@link #flush()}. */
+  private final Set<Bytes> changed = new HashSet<>();
 
   Ranges(KeyValueStore<Bytes, byte[]> store) {
     this.store = store;
@@ -52,10 +60,23 @@ final class Ranges {
   void add(UserHashes users, byte[] series) {
     for (Unit unit : Unit.values()) {
       Bytes key = key(unit, unit.startOf(users.windowStart()), series);
-      byte[] stored = store.get(key);
-      RangeSketch sketch = stored == null ? RangeSketch.empty() : RangeSketch.read(stored);
-      store.put(key, sketch.add(users.hashes()).bytes());
+      RangeSketch sketch = open.get(key);
+      if (sketch == null) {
+        byte[] stored = store.get(key);
+        sketch = stored == null ? RangeSketch.empty() : RangeSketch.read(stored);
+        open.put(key, sketch);
+      }
+      sketch.add(users.hashes());
+      changed.add(key);
     }
+  }
+
+  /** Writes the changed sketches to the store: inside each commit, so once per key and commit. */
+  void flush() {
+    for (Bytes key : changed) {
+      store.put(key, open.get(key).bytes());
+    }
+    changed.clear();
   }
 
   /**
@@ -63,6 +84,7 @@ final class Ranges {
    * final, and forgotten here.
    */
   List<Range> closeBefore(long firstOpenWindow) {
+    flush();
     List<Range> closed = new ArrayList<>();
     for (Unit unit : Unit.values()) {
       // final when start + length <= firstOpenWindow
@@ -84,7 +106,10 @@ final class Ranges {
           done.add(entry.key);
         }
       }
-      done.forEach(store::delete);
+      for (Bytes key : done) {
+        store.delete(key);
+        open.remove(key);
+      }
     }
     return closed;
   }
