@@ -4,10 +4,8 @@ import dev.tally.topology.internal.UserHashes;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -47,10 +45,8 @@ final class Ranges {
   }
 
   private final KeyValueStore<Bytes, byte[]> store;
-  /** The sketches read or changed since this task started, decoded. */
-  private final Map<Bytes, RangeSketch> open = new HashMap<>();
-  /** The keys of {@link #open} changed since the last {@link #flush()}. */
-  private final Set<Bytes> changed = new HashSet<>();
+  /** The sketches changed since the last {@link #flush()}, decoded; the store has the others. */
+  private final Map<Bytes, RangeSketch> changed = new HashMap<>();
 
   Ranges(KeyValueStore<Bytes, byte[]> store) {
     this.store = store;
@@ -60,22 +56,19 @@ final class Ranges {
   void add(UserHashes users, byte[] series) {
     for (Unit unit : Unit.values()) {
       Bytes key = key(unit, unit.startOf(users.windowStart()), series);
-      RangeSketch sketch = open.get(key);
+      RangeSketch sketch = changed.get(key);
       if (sketch == null) {
         byte[] stored = store.get(key);
         sketch = stored == null ? RangeSketch.empty() : RangeSketch.read(stored);
-        open.put(key, sketch);
+        changed.put(key, sketch);
       }
       sketch.add(users.hashes());
-      changed.add(key);
     }
   }
 
   /** Writes the changed sketches to the store: inside each commit, so once per key and commit. */
   void flush() {
-    for (Bytes key : changed) {
-      store.put(key, open.get(key).bytes());
-    }
+    changed.forEach((key, sketch) -> store.put(key, sketch.bytes()));
     changed.clear();
   }
 
@@ -106,10 +99,7 @@ final class Ranges {
           done.add(entry.key);
         }
       }
-      for (Bytes key : done) {
-        store.delete(key);
-        open.remove(key);
-      }
+      done.forEach(store::delete);
     }
     return closed;
   }
