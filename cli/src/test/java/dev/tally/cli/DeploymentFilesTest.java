@@ -69,6 +69,19 @@ class DeploymentFilesTest {
     }
   }
 
+  /** Two services publishing one host port would stop {@code docker compose up} at the second. */
+  @Test
+  void noTwoServicesPublishTheSameHostPort() throws IOException {
+    Matcher ports = Pattern.compile("\"(\\d+):\\d+(/udp)?\"").matcher(Files.readString(COMPOSE));
+    List<String> published = new ArrayList<>();
+    while (ports.find()) {
+      String port = ports.group(1) + (ports.group(2) == null ? "/tcp" : "/udp");
+      assertTrue(!published.contains(port), "host port " + port + " published twice");
+      published.add(port);
+    }
+    assertTrue(published.size() >= 5, "only " + published);
+  }
+
   @Test
   void everyImageIsPinned() throws IOException {
     Matcher images = Pattern.compile("(?m)^\\s+image:\\s*(\\S+)").matcher(Files.readString(COMPOSE));

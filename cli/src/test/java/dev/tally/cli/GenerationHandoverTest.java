@@ -57,7 +57,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * The hand-over of the README's "Raising the aggregation parallelism", as an operator runs it, on a real
+ * The hand-over of docs/generations.md, as an operator runs it, on a real
  * broker: live traffic (event time = now) flows all along; generation 1 (2 aggregation partitions) is
  * restarted with {@code tally.generation.until=T}, {@code tally generation offsets} seeds generation 2
  * (4 aggregation partitions, {@code tally.generation.from=T}), {@code tally generation wait} says when

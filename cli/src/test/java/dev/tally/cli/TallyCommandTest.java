@@ -48,6 +48,17 @@ class TallyCommandTest {
     }
   }
 
+  /** docs/configuration.md is what {@code ./tally config --format markdown} prints now. */
+  @Test
+  void theConfigurationReferenceIsUpToDate() throws Exception {
+    String written = Files.readString(Path.of("..", "docs", "configuration.md"));
+    assertEquals(ConfigCommand.markdown(), written, "docs/configuration.md is out of date: run "
+        + "./tally config --format markdown > docs/configuration.md");
+    for (String key : TallyConfig.CONFIG.names()) {
+      assertTrue(written.contains("| `" + key + "` |"), key);
+    }
+  }
+
   /**
    * Every command through the launcher script, as the README prints it: each one the Java entry
    * point knows is dispatched and listed in the launcher's usage (on this build's classes, given in
