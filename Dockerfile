@@ -4,10 +4,11 @@
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY . .
-RUN mvn -B -q -DskipTests install -pl cli -am \
+# the production module only: no broker, Connect runtime, benchmarks or harness in the image
+RUN mvn -B -q -DskipTests install -pl app -am \
  && mkdir -p /out/lib \
- && cp $(tr ':' ' ' < cli/target/classpath.txt) /out/lib/ \
- && cp cli/target/tally-cli-*.jar /out/lib/
+ && cp $(tr ':' ' ' < app/target/classpath.txt) /out/lib/ \
+ && cp app/target/tally-app-*.jar /out/lib/
 
 FROM eclipse-temurin:17-jre
 RUN useradd --system --home-dir /var/lib/tally tally && mkdir -p /var/lib/tally && chown tally /var/lib/tally
@@ -19,4 +20,4 @@ ENV TALLY_STATE_DIR=/var/lib/tally \
 EXPOSE 8080
 # ready = Kafka Streams RUNNING (the image has bash, not curl)
 HEALTHCHECK --interval=10s --timeout=3s CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '"]
-ENTRYPOINT ["java", "-cp", "/opt/tally/lib/*", "dev.tally.cli.Tally", "run", "-c", "/etc/tally/tally.properties"]
+ENTRYPOINT ["java", "-cp", "/opt/tally/lib/*", "dev.tally.app.Tally", "run", "-c", "/etc/tally/tally.properties"]

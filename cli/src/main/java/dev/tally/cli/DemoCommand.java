@@ -1,5 +1,7 @@
 package dev.tally.cli;
 
+import dev.tally.app.ConfigOptions;
+import dev.tally.app.ProduceCommand;
 import dev.tally.decode.EventDecoder;
 import dev.tally.decode.UserEvent;
 import dev.tally.localstack.LocalStack;

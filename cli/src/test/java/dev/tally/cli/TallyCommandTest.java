@@ -34,29 +34,34 @@ import picocli.CommandLine;
 /** The commands as a user runs them. */
 class TallyCommandTest {
 
+  /** {@code --help} on every command and subcommand, all the way down. */
   @Test
   void everyCommandHasHelp() {
-    for (String command : List.of("demo", "run", "produce", "config", "bench", "catchup", "jmh", "generation",
-        "generation plan", "generation offsets", "generation wait")) {
-      StringWriter out = new StringWriter();
-      CommandLine line = Tally.commandLine();
-      line.setOut(new PrintWriter(out));
-      List<String> args = new ArrayList<>(List.of(command.split(" ")));
-      args.add("--help");
-      assertEquals(0, line.execute(args.toArray(String[]::new)), command);
-      assertTrue(out.toString().startsWith("Usage: tally " + command), out.toString());
-    }
+    List<String> checked = new ArrayList<>();
+    assertHelp(Tally.commandLine(), List.of(), checked);
+    assertTrue(checked.containsAll(List.of("demo", "bench", "catchup", "query uniques",
+        "generation plan")), checked.toString());
   }
 
-  /** docs/configuration.md is what {@code ./tally config --format markdown} prints now. */
-  @Test
-  void theConfigurationReferenceIsUpToDate() throws Exception {
-    String written = Files.readString(Path.of("..", "docs", "configuration.md"));
-    assertEquals(ConfigCommand.markdown(), written, "docs/configuration.md is out of date: run "
-        + "./tally config --format markdown > docs/configuration.md");
-    for (String key : TallyConfig.CONFIG.names()) {
-      assertTrue(written.contains("| `" + key + "` |"), key);
-    }
+  private static void assertHelp(CommandLine line, List<String> path, List<String> checked) {
+    line.getSubcommands().forEach((name, sub) -> {
+      if (name.equals("help")) {
+        return;
+      }
+      List<String> args = new ArrayList<>(path);
+      args.add(name);
+      String command = String.join(" ", args);
+      StringWriter out = new StringWriter();
+      CommandLine fresh = Tally.commandLine();
+      fresh.setOut(new PrintWriter(out));
+      fresh.setErr(new PrintWriter(out));
+      List<String> withHelp = new ArrayList<>(args);
+      withHelp.add("--help");
+      assertEquals(0, fresh.execute(withHelp.toArray(String[]::new)), command + ": " + out);
+      assertTrue(out.toString().startsWith("Usage: tally " + command), out.toString());
+      checked.add(command);
+      assertHelp(sub, args, checked);
+    });
   }
 
   /**

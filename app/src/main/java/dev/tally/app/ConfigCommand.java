@@ -1,4 +1,4 @@
-package dev.tally.cli;
+package dev.tally.app;
 
 import dev.tally.topology.TallyConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 @Command(name = "config", mixinStandardHelpOptions = true,
     description = {"Prints Tally's configuration keys with their defaults and documentation.",
         "Any Kafka Streams or client key may be given too; it is passed on unchanged."})
-final class ConfigCommand implements Callable<Integer> {
+public final class ConfigCommand implements Callable<Integer> {
 
   @Option(names = "--format", defaultValue = "text",
       description = "text (default), markdown (docs/configuration.md is this), rst or html.")

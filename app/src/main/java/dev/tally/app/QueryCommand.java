@@ -1,4 +1,4 @@
-package dev.tally.cli;
+package dev.tally.app;
 
 import dev.tally.connect.redis.query.QueryException;
 import dev.tally.connect.redis.query.QueryOptions;
@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
         "  tally query top --minute 2016-11-07T08:32:00Z --by users -n 5 --format json",
         "  tally query uniques live rails-5xx --from -1d --to now",
         "Times: ISO-8601 instants, UTC date-times, epoch ms, 'now' or -N[s|m|h|d]."})
-final class QueryCommand implements Runnable {
+public final class QueryCommand implements Runnable {
 
   @Spec
   CommandSpec spec;
@@ -87,12 +87,12 @@ final class QueryCommand implements Runnable {
     throw new ParameterException(spec.commandLine(), "Missing a subcommand: series, range, top or uniques");
   }
 
-  @Command(name = "series", description = "Lists the series the mirror knows, with their latest minute.")
+  @Command(name = "series", mixinStandardHelpOptions = true, description = "Lists the series the mirror knows, with their latest minute.")
   int series() {
     return answer(() -> runner().series());
   }
 
-  @Command(name = "range", description = "One series, minute by minute.")
+  @Command(name = "range", mixinStandardHelpOptions = true, description = "One series, minute by minute.")
   int range(@Parameters(index = "0", paramLabel = "PRODUCT") String product,
       @Parameters(index = "1", paramLabel = "EVENT_TYPE") String eventType,
       @Option(names = "--from", defaultValue = "-1h", description = "First minute (default: ${DEFAULT-VALUE}).") String from,
@@ -100,7 +100,7 @@ final class QueryCommand implements Runnable {
     return answer(() -> runner().range(product, eventType, from, to));
   }
 
-  @Command(name = "top", description = "The top series of one minute.")
+  @Command(name = "top", mixinStandardHelpOptions = true, description = "The top series of one minute.")
   int top(
       @Option(names = "--minute", defaultValue = "-1m", description = "The minute (default: ${DEFAULT-VALUE}, the last full one).") String minute,
       @Option(names = "--by", defaultValue = "count", description = "count (default) or users.") String by,
@@ -108,7 +108,7 @@ final class QueryCommand implements Runnable {
     return answer(() -> runner().top(minute, by, limit));
   }
 
-  @Command(name = "uniques", description = {"Distinct users over any range of minutes, estimated "
+  @Command(name = "uniques", mixinStandardHelpOptions = true, description = {"Distinct users over any range of minutes, estimated "
       + "from the mirror's HyperLogLogs (Redis's, 0.81%% standard error): whole UTC days and hours "
       + "from their keys, the ragged ends from minute keys.",
       "With --top, the series with the most distinct users in one UTC hour or day."})

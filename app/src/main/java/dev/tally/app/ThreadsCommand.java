@@ -1,4 +1,4 @@
-package dev.tally.cli;
+package dev.tally.app;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
     description = "Shows (default), adds or removes a stream thread of a running Tally instance "
         + "through its admin server (tally.admin.port). The change shows in /metrics as "
         + "tally_stream_threads_alive.")
-final class ThreadsCommand implements Callable<Integer> {
+public final class ThreadsCommand implements Callable<Integer> {
 
   @Option(names = {"-a", "--admin"}, required = true, paramLabel = "URL",
       description = "The instance's admin server, e.g. http://127.0.0.1:8080")

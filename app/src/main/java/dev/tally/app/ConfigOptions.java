@@ -1,4 +1,4 @@
-package dev.tally.cli;
+package dev.tally.app;
 
 import dev.tally.topology.TallyConfig;
 import java.nio.file.Path;
@@ -7,7 +7,7 @@ import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** The configuration options every command shares: a file and single overrides. */
-final class ConfigOptions {
+public final class ConfigOptions {
 
   @Option(names = {"-c", "--config"}, paramLabel = "FILE",
       description = "A properties file of Tally and Kafka Streams settings (see 'tally config').")
@@ -21,7 +21,7 @@ final class ConfigOptions {
    * The configuration: {@code defaults}, then the file, the environment, the flags and last the
    * brokers, when not null.
    */
-  TallyConfig load(Map<String, String> defaults, String bootstrapServers) {
+  public TallyConfig load(Map<String, String> defaults, String bootstrapServers) {
     Map<String, String> values = new LinkedHashMap<>(defaults);
     values.putAll(TallyConfig.read(file, System.getenv()));
     values.putAll(overrides);

@@ -1,4 +1,4 @@
-package dev.tally.cli;
+package dev.tally.app;
 
 import dev.tally.topology.Handover;
 import dev.tally.topology.TallyConfig;
@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
         + "one. Each subcommand takes the OLD generation's configuration."},
     subcommands = {GenerationCommand.Plan.class, GenerationCommand.Offsets.class,
         GenerationCommand.Wait.class})
-final class GenerationCommand {
+public final class GenerationCommand {
 
 
   /** The old generation's configuration, shared by the subcommands. */

@@ -1,4 +1,4 @@
-package dev.tally.cli;
+package dev.tally.app;
 
 import dev.tally.decode.Decoded;
 import dev.tally.decode.EventDecoder;
@@ -40,7 +40,7 @@ import picocli.CommandLine.Parameters;
         "Events are written as Avro single-object records keyed by username; lines that are not",
         "events are reported on stderr and skipped (exit code 1). With --raw, lines are sent as",
         "they are, unchecked, and Tally's own decoding deals with them."})
-final class ProduceCommand implements Callable<Integer> {
+public final class ProduceCommand implements Callable<Integer> {
 
   private static final long PROGRESS_EVERY_MS = 2_000;
 
@@ -121,7 +121,7 @@ final class ProduceCommand implements Callable<Integer> {
     return Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8);
   }
 
-  static Properties producerProperties(TallyConfig settings) {
+  public static Properties producerProperties(TallyConfig settings) {
     Properties properties = new Properties();
     properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
         String.join(",", settings.getList("bootstrap.servers")));

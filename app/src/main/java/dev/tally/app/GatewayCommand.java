@@ -1,4 +1,4 @@
-package dev.tally.cli;
+package dev.tally.app;
 
 import dev.tally.gateway.Credentials;
 import dev.tally.gateway.Gateway;
@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
         + "without any, only on a loopback address (or with --allow-anonymous).",
         "Kafka settings (brokers, security, topic names) come as for 'tally run': --config, TALLY_*, "
         + "--set, -b."})
-final class GatewayCommand implements Callable<Integer> {
+public final class GatewayCommand implements Callable<Integer> {
 
   @Mixin
   ConfigOptions config;

@@ -1,4 +1,4 @@
-package dev.tally.cli;
+package dev.tally.app;
 
 import dev.tally.topology.TallyApp;
 import java.util.Map;
@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
         + "more instances with the same application.id, anywhere, to share the work.",
         "Configuration, each source overriding the one before: defaults, --config FILE, TALLY_* "
         + "environment variables, --set and -b flags. See 'tally config' for the keys."})
-final class RunCommand implements Callable<Integer> {
+public final class RunCommand implements Callable<Integer> {
 
   @Mixin
   ConfigOptions config;
