@@ -70,8 +70,8 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
   private DeadLetters deadLetters;
   private Tallies tallies;
   private LowWatermark watermark;
-  /** Windows have closed and their finals wait for a commit ({@link LiveCommit}). */
-  private boolean owesCommit;
+  /** When to commit: at once after closing windows or sending live updates, if due. */
+  private LiveCommit commits;
   /** What this partition's latest watermark said of its input. */
   private boolean forwardedCaughtUp;
   private final CommitPacers pacers;
@@ -89,7 +89,6 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
   public void init(ProcessorContext<byte[], Routed> context) {
     this.context = context;
     changed.clear(); // after a dirty close the tallies are loaded anew
-    owesCommit = false;
     forwardedCaughtUp = false;
     this.metrics = new TallyMetrics(context);
     this.deadLetters = new DeadLetters(context, metrics);
@@ -100,6 +99,7 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
       tallies.load(batches);
     }
     this.pacer = pacers.forCurrentThread();
+    this.commits = new LiveCommit(context, pacer);
     this.commitHook = context.getStateStore(COMMIT_HOOK_STORE);
     commitHook.beforeCommit(() -> {
       pacer.flushing();
@@ -134,10 +134,7 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
       } else if (watermark.caughtUp() != forwardedCaughtUp && watermark.current() != Long.MIN_VALUE) {
         forwardWatermark(watermark.current()); // the next stage learns whether its input caught up
       }
-      if (owesCommit && LiveCommit.due(context, pacer, watermark.current(), watermark.caughtUp())) {
-        owesCommit = false;
-        context.commit();
-      }
+      commits.commitIfOwed(watermark.current(), watermark.caughtUp());
     }
   }
 
@@ -181,7 +178,7 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
       });
     }
     forwardWatermark(now);
-    owesCommit |= to > from;
+    commits.owe(to > from);
   }
 
   /** This partition's watermark: caught up when every upstream partition's latest one was. */
@@ -202,8 +199,8 @@ public final class AggregateProcessor implements Processor<byte[], ByUser, byte[
       }
     }
     changed.clear();
-    if (emitted && LiveCommit.due(context, pacer, watermark.current(), watermark.caughtUp())) {
-      context.commit(); // a live stream's live updates need not wait for the interval either
+    if (emitted) { // a live stream's live updates need not wait for the interval either
+      commits.commitIfDue(watermark.current(), watermark.caughtUp());
     }
   }
 

@@ -33,7 +33,38 @@ final class LiveCommit {
   /** How far behind the wall clock a watermark may be for the stream to count as live. */
   static final long LIVE_LAG_MS = 10_000;
 
-  private LiveCommit() {
+  private final ProcessingContext context;
+  private final CommitPacer pacer;
+  /** Something that closes a window went out and waits for a commit. */
+  private boolean owed;
+
+  /** One stage task's commits, asked of {@code context} as its thread's {@code pacer} grants. */
+  LiveCommit(ProcessingContext context, CommitPacer pacer) {
+    this.context = context;
+    this.pacer = pacer;
+  }
+
+  /** Notes that what was just forwarded closes a window ({@code closes}), so a commit is owed. */
+  void owe(boolean closes) {
+    owed |= closes;
+  }
+
+  /**
+   * Asks for a commit now when one is owed and {@link #due} says so; the stage's watermark is
+   * {@code watermarkMs}, and {@code caughtUp} whether its input had caught up.
+   */
+  void commitIfOwed(long watermarkMs, boolean caughtUp) {
+    if (owed) {
+      commitIfDue(watermarkMs, caughtUp);
+    }
+  }
+
+  /** Asks for a commit now when {@link #due} says so: live updates just went out. */
+  void commitIfDue(long watermarkMs, boolean caughtUp) {
+    if (due(context, pacer, watermarkMs, caughtUp)) {
+      owed = false; // the commit takes everything forwarded so far
+      context.commit();
+    }
   }
 
   /**

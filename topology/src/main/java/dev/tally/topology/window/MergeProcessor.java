@@ -76,8 +76,8 @@ public final class MergeProcessor
   /** The open hours and days, or null when no ranges topic is set. */
   private Ranges ranges;
   private LowWatermark watermark;
-  /** Finals have gone out and wait for a commit ({@link LiveCommit}). */
-  private boolean owesCommit;
+  /** When to commit: at once after finals or live updates, if due. */
+  private LiveCommit commits;
   private final CommitPacers pacers;
   private CommitPacer pacer;
 
@@ -97,8 +97,8 @@ public final class MergeProcessor
     this.partials = context.getStateStore(PARTIALS_STORE);
     this.ranges = settings.rangesTopic().isEmpty() ? null
         : new Ranges(context.getStateStore(RANGES_STORE));
-    this.owesCommit = false;
     this.pacer = pacers.forCurrentThread();
+    this.commits = new LiveCommit(context, pacer);
     // inside the commit: tell the pacer that one started, and write the changed ranges
     CommitHook hook = context.getStateStore(COMMIT_HOOK_STORE);
     hook.beforeCommit(() -> {
@@ -125,10 +125,7 @@ public final class MergeProcessor
       if (before != null) {
         close(before, watermark.current());
       }
-      if (owesCommit && LiveCommit.due(context, pacer, watermark.current(), watermark.caughtUp())) {
-        owesCommit = false;
-        context.commit();
-      }
+      commits.commitIfOwed(watermark.current(), watermark.caughtUp());
     }
   }
 
@@ -198,7 +195,7 @@ public final class MergeProcessor
     }
     done.forEach(partials::delete);
     changed.removeIf(key -> StoreKeys.windowOf(key) < to);
-    owesCommit = true;
+    commits.owe(true);
     if (ranges != null) {
       ranges.closeBefore(to).forEach(this::emitRange);
     }
@@ -232,8 +229,8 @@ public final class MergeProcessor
       emit(windowSeries, count, unique, false);
       it.remove();
     }
-    if (emitted && LiveCommit.due(context, pacer, watermark.current(), watermark.caughtUp())) {
-      context.commit(); // a live stream's live updates need not wait for the interval either
+    if (emitted) { // a live stream's live updates need not wait for the interval either
+      commits.commitIfDue(watermark.current(), watermark.caughtUp());
     }
   }
 

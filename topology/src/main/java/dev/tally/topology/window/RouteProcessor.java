@@ -94,8 +94,8 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   private long drainedAsOfSent = Long.MIN_VALUE;
   /** What the latest watermark said of this partition's input. */
   private boolean announcedCaughtUp;
-  /** A window has closed since the last commit this stage asked for ({@link LiveCommit}). */
-  private boolean owesCommit;
+  /** When to commit: at once after a watermark that closes a window, if due. */
+  private LiveCommit commits;
   private final EventBytes.Sink routeEvent = this::route;
   /** Scratch for one event's series bytes. */
   private byte[] series = new byte[64];
@@ -137,12 +137,12 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     this.announced = Long.MIN_VALUE;
     this.drainedAsOfSent = Long.MIN_VALUE;
     this.announcedCaughtUp = false;
-    this.owesCommit = false;
     this.eventTimeGauge = metrics.gauge(TallyMetrics.INPUT_EVENT_TIME);
     this.drainedGauge = metrics.gauge(TallyMetrics.INPUT_DRAINED);
     this.quietGauge = metrics.gauge(TallyMetrics.INPUT_QUIET);
     this.commitHook = context.getStateStore(COMMIT_HOOK_STORE);
     this.pacer = pacers.forCurrentThread();
+    this.commits = new LiveCommit(context, pacer);
     commitHook.beforeCommit(() -> {
       pacer.flushing();
       sendBatches();
@@ -273,19 +273,19 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
       // long it had been quiet by then
       sendBatches(); // no event may trail a watermark
       drainedAsOfSent = asOf;
-      owesCommit |= closes(clock.eventTime());
+      commits.owe(closes(clock.eventTime()));
       announced = Math.max(announced, clock.eventTime());
       announcedCaughtUp = true;
       context.forward(new Record<>(Watermark.KEY, Watermark.drained(partition, sources(),
           clock.eventTime(), asOf, quietFor), now));
-      commitIfDue(announced, true);
+      commits.commitIfOwed(announced, true);
       return;
     }
     announce(clock.eventTime(), false);
     if (waiting == 0 && !announcedCaughtUp && announced != Long.MIN_VALUE) {
       // caught up since the last announcement: the same watermark again, saying so
       forwardWatermark(announced, true);
-      commitIfDue(announced, true);
+      commits.commitIfOwed(announced, true);
     }
   }
 
@@ -320,8 +320,8 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     announced = watermark;
     boolean caughtUp = input.waiting(context.taskId().partition()) == 0;
     forwardWatermark(watermark, caughtUp);
-    owesCommit |= closing;
-    commitIfDue(watermark, caughtUp);
+    commits.owe(closing);
+    commits.commitIfOwed(watermark, caughtUp);
   }
 
   /** Whether this partition's clock at {@code watermark} closes a window its last one did not. */
@@ -337,13 +337,6 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     announcedCaughtUp = caughtUp;
     context.forward(new Record<>(Watermark.KEY,
         Watermark.at(context.taskId().partition(), sources(), watermark, caughtUp), watermark));
-  }
-
-  private void commitIfDue(long watermark, boolean caughtUp) {
-    if (owesCommit && LiveCommit.due(context, pacer, watermark, caughtUp)) {
-      owesCommit = false;
-      context.commit();
-    }
   }
 
   /** Sends every batch that holds events, and records the decoded events' metric. */
