@@ -2,8 +2,8 @@ package dev.tally.app;
 
 import dev.tally.topology.Handover;
 import dev.tally.topology.TallyConfig;
-import dev.tally.topology.window.Generation;
-import dev.tally.topology.window.Windows;
+import dev.tally.topology.time.Generation;
+import dev.tally.topology.time.Windows;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.Callable;

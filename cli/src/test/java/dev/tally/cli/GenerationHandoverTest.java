@@ -13,7 +13,7 @@ import dev.tally.topology.ResultSerdes;
 import dev.tally.topology.TallyApp;
 import dev.tally.topology.TallyConfig;
 import dev.tally.topology.TallyMetrics;
-import dev.tally.topology.window.Windows;
+import dev.tally.topology.time.Windows;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,8 +1,8 @@
 package dev.tally.topology;
 
 import dev.tally.decode.BadInputReason;
-import dev.tally.topology.internal.DeadLetter;
-import dev.tally.topology.internal.Routed;
+import dev.tally.topology.wire.DeadLetter;
+import dev.tally.topology.wire.Routed;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.Map;

@@ -1,13 +1,13 @@
 package dev.tally.topology;
 
-import dev.tally.topology.internal.ByUser;
-import dev.tally.topology.internal.InternalSerdes;
-import dev.tally.topology.internal.EventBatch;
-import dev.tally.topology.internal.Watermark;
-import dev.tally.topology.window.AggregateProcessor;
-import dev.tally.topology.window.LowWatermark;
-import dev.tally.topology.window.MergeProcessor;
-import dev.tally.topology.window.Windows;
+import dev.tally.topology.aggregate.AggregateProcessor;
+import dev.tally.topology.merge.MergeProcessor;
+import dev.tally.topology.time.LowWatermark;
+import dev.tally.topology.time.Windows;
+import dev.tally.topology.wire.ByUser;
+import dev.tally.topology.wire.EventBatch;
+import dev.tally.topology.wire.InternalSerdes;
+import dev.tally.topology.wire.Watermark;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.tally.topology;
 
-import dev.tally.topology.window.InputState;
+import dev.tally.topology.time.InputState;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;

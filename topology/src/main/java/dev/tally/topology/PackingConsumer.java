@@ -1,6 +1,6 @@
 package dev.tally.topology;
 
-import dev.tally.topology.internal.InputPack;
+import dev.tally.topology.wire.InputPack;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;

@@ -1,7 +1,7 @@
 package dev.tally.topology;
 
-import dev.tally.topology.window.Generation;
-import dev.tally.topology.window.Windows;
+import dev.tally.topology.time.Generation;
+import dev.tally.topology.time.Windows;
 import java.util.Objects;
 
 /**

@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * offsets that no task processes), a backlog whose partitions end minutes of event time apart, and a
  * day-old hour sent partition by partition (as a sticky partitioner does) to a running Tally whose
  * partitions never had data. Each test says when its windows must be final, and that nothing was
- * late; {@link dev.tally.topology.window.LowWatermark} states the rule.
+ * late; {@link dev.tally.topology.time.LowWatermark} states the rule.
  *
  * <p>Run: {@code mvn -B -o -pl topology test -Dtest=EventTimeIntegrationTest}
  */

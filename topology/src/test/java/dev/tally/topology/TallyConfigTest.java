@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tally.topology.window.Generation;
+import dev.tally.topology.time.Generation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
