@@ -2,7 +2,6 @@ package dev.tally.bench;
 
 import dev.tally.bench.Backlog.Expected;
 import dev.tally.bench.FinalWatch.Counts;
-import dev.tally.bench.FinalWatch.SeriesWindow;
 import dev.tally.decode.EventDecoder;
 import dev.tally.decode.UserEvent;
 import dev.tally.localstack.Commands;
@@ -10,6 +9,7 @@ import dev.tally.localstack.KafkaBroker;
 import dev.tally.localstack.WorkDir;
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteKey;
+import dev.tally.schema.SeriesWindow;
 import dev.tally.topology.ResultSerdes;
 import dev.tally.topology.TallyApp;
 import dev.tally.topology.TallyConfig;

@@ -1,5 +1,6 @@
 package dev.tally.bench;
 
+import dev.tally.schema.SeriesWindow;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,9 +18,6 @@ import java.util.function.Supplier;
 final class FinalWatch implements AutoCloseable {
 
   /** One series in one window. */
-  record SeriesWindow(String product, String eventType, long windowStartMs) {
-  }
-
   /** A final's figures: cumulative_user_event and unique_user_event. */
   record Counts(long count, long uniqueUsers) {
   }

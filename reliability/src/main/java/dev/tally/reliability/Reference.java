@@ -1,5 +1,6 @@
 package dev.tally.reliability;
 
+import dev.tally.schema.SeriesWindow;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;

@@ -7,6 +7,7 @@ import dev.tally.localstack.KafkaCluster;
 import dev.tally.localstack.RedisServer;
 import dev.tally.localstack.ShippedConnectors;
 import dev.tally.localstack.WorkDir;
+import dev.tally.schema.SeriesWindow;
 import dev.tally.topology.DeadLetters;
 import dev.tally.topology.TallyConfig;
 import java.io.PrintStream;

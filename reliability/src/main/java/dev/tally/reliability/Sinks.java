@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tally.connect.redis.KeyLayout;
 import dev.tally.localstack.InfluxServer;
+import dev.tally.schema.SeriesWindow;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashMap;

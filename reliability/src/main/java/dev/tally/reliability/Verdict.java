@@ -1,6 +1,7 @@
 package dev.tally.reliability;
 
 import dev.tally.schema.MinuteCount;
+import dev.tally.schema.SeriesWindow;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

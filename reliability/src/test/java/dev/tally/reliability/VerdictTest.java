@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.schema.MinuteCount;
+import dev.tally.schema.SeriesWindow;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;

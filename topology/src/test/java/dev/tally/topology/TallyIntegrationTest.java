@@ -14,6 +14,7 @@ import dev.tally.schema.MinuteKey;
 import dev.tally.schema.MinuteUsers;
 import dev.tally.schema.RangeCount;
 import dev.tally.schema.RangeKey;
+import dev.tally.schema.SeriesWindow;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -145,7 +146,7 @@ class TallyIntegrationTest {
     long hour = Math.floorDiv(BASE_MS, 3_600_000L) * 3_600_000L;
     Map<String, Set<String>> truth = new TreeMap<>();
     expected.windows().forEach((window, tally) -> {
-      if (window.windowStart() < hour + 3_600_000L) {
+      if (window.windowStartMs() < hour + 3_600_000L) {
         truth.computeIfAbsent(window.product() + "/" + window.eventType(), k -> new HashSet<>())
             .addAll(tally.users);
       }
@@ -337,7 +338,7 @@ class TallyIntegrationTest {
       }
       producer.flush();
       assertEquals(Set.of(windowStart), expected.windows().keySet().stream()
-          .map(SeriesWindow::windowStart).collect(Collectors.toSet()), "the burst spilled over a window");
+          .map(SeriesWindow::windowStartMs).collect(Collectors.toSet()), "the burst spilled over a window");
 
       Set<SeriesWindow> finalSeen = new HashSet<>();
       pollUntil(results, Duration.ofSeconds(20), record -> {
@@ -604,7 +605,7 @@ class TallyIntegrationTest {
       SeriesWindow window = SeriesWindow.of(value);
       MinuteKey key = record.key();
       if (!new SeriesWindow(key.getProduct(), key.getEventType(), key.getWindowStart().toEpochMilli())
-          .equals(window) || value.getWindowEnd().toEpochMilli() != window.windowStart() + WINDOW_MS) {
+          .equals(window) || value.getWindowEnd().toEpochMilli() != window.windowStartMs() + WINDOW_MS) {
         mismatched.add(key + " -> " + value);
       }
       if (value.getIsFinal()) {
@@ -662,20 +663,11 @@ class TallyIntegrationTest {
   // ---- input and the expected answer
 
   /** One window of one series. */
-  private record SeriesWindow(String product, String eventType, long windowStart) {
-    static SeriesWindow of(UserEvent event) {
-      long ms = Math.floorDiv(event.timestampNs(), NANOS_PER_MS);
-      return new SeriesWindow(event.product(), event.eventType(), Math.floorDiv(ms, WINDOW_MS) * WINDOW_MS);
-    }
 
-    static SeriesWindow of(MinuteCount value) {
-      return new SeriesWindow(value.getProduct(), value.getEventType(), value.getWindowStart().toEpochMilli());
-    }
-
-    @Override
-    public String toString() {
-      return product + "/" + eventType + "@" + Instant.ofEpochMilli(windowStart);
-    }
+  /** The series and window of an event. */
+  private static SeriesWindow seriesWindowOf(UserEvent event) {
+    long ms = Math.floorDiv(event.timestampNs(), NANOS_PER_MS);
+    return new SeriesWindow(event.product(), event.eventType(), Math.floorDiv(ms, WINDOW_MS) * WINDOW_MS);
   }
 
   /** The expected count and users of one window. */
@@ -692,11 +684,11 @@ class TallyIntegrationTest {
   /** The answer, computed directly from the events. */
   private static final class Expected {
     private final Map<SeriesWindow, Tally> windows = new TreeMap<>(
-        Comparator.comparingLong(SeriesWindow::windowStart).thenComparing(SeriesWindow::product)
+        Comparator.comparingLong(SeriesWindow::windowStartMs).thenComparing(SeriesWindow::product)
             .thenComparing(SeriesWindow::eventType));
 
     void add(UserEvent event) {
-      Tally tally = windows.computeIfAbsent(SeriesWindow.of(event), w -> new Tally());
+      Tally tally = windows.computeIfAbsent(seriesWindowOf(event), w -> new Tally());
       tally.count++;
       tally.users.add(event.username());
     }
