@@ -288,14 +288,12 @@ public final class TallyConfig extends AbstractConfig {
     // batch of its own, in a buffer allocated for it alone (outside the producer's pool)
     properties.put(ProducerConfig.BATCH_SIZE_CONFIG, PRODUCER_BATCH_BYTES);
     // the first wait of every retry loop (internal topics becoming ready, transactions initialising,
-    // fetch and produce errors), doubled on each retry up to retry.backoff.max.ms (1 s): 100 ms of
-    // waiting on a ready topic was a third of a new application's start-up
+    // fetch and produce errors), doubled on each retry up to retry.backoff.max.ms: the default
+    // 100 ms was a large part of a new application's start-up
     properties.put(CommonClientConfigs.RETRY_BACKOFF_MS_CONFIG, 10L);
-    // every commit waits for the producer's acknowledgements and the transaction coordinator: with
-    // one thread, a backlog's steady rate was 439k events/s at exactly_once_v2's default 100 ms and
-    // 562k at 300 (a stage that closes a live window commits at once all the same, see LiveCommit);
-    // 1000 and 2000 ms did not make a 2M-event backlog end sooner: the last interval's records still
-    // go through the later stages after it
+    // every commit waits for the producer's acknowledgements and the transaction coordinator, so a
+    // backlog runs faster with fewer of them; a stage that closes a window of a live stream commits
+    // at once all the same (LiveCommit). docs/operations.md has the measurements
     properties.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 300L);
     // a stream thread learns that its group rebalances from its next heartbeat: with the default 3 s,
     // a thread that asked to rejoin (say, once the first assignment created the internal topics) waited
@@ -307,13 +305,11 @@ public final class TallyConfig extends AbstractConfig {
     properties.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 10);
     // how long a stream thread waits in poll when no record is there: tasks restoring their state
     // (even empty, at start-up) become ready between polls, and wall-clock punctuations (watermarks,
-    // live updates) run between them too, so the default 100 ms added up to 100 ms to each; at 10 a
-    // 2M-event backlog's Tally was RUNNING after 0.4 s rather than 0.6 s (1 thread, 5 runs)
+    // live updates) run between them too, so the default 100 ms delayed each by up to 100 ms
     properties.put(StreamsConfig.POLL_MS_CONFIG, 10L);
     // Kafka Streams stops fetching a partition once this many records wait in its task's queue, and
     // Tally's records are packs and batches of up to 64 KiB: at the default 1000, a backlog could
-    // queue 64 MiB per partition; at 100 one Tally thread caught up on 2M events at 501k events/s
-    // against 523k at 1000 (bench, 5 runs, one variant row: within the noise)
+    // queue 64 MiB per partition, for no measurable gain in speed
     properties.put(StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG, 100);
     // Tally has no global stores; without this Kafka Streams 4.4 warns at every start that the
     // processing exception handler will cover them from 5.0

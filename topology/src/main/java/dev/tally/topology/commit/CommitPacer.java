@@ -12,9 +12,8 @@ import java.util.function.LongSupplier;
  * halves the records a task processes per step after each commit, and polls for new records only
  * once a step processes none (or after half of {@code max.poll.interval.ms}). So when commits are slow
  * (a loaded machine, transactions waiting for the previous one's markers) and a stage asks for one on
- * every step, the thread takes one record per task between back-to-back commits and polls nothing
- * new: in a fault run, the survivor of a fail-over committed about twice a second for 8 s while its
- * input tasks, which had processed what they had, fetched nothing. Fast commits are granted at once,
+ * every step, the thread takes one record per task between back-to-back commits and fetches nothing
+ * new, for seconds (a fail-over's survivor did so in the fault runs). Fast commits are granted at once,
  * so that a final result still goes through the three stages' commits one right after the other. A
  * commit that is not granted is not lost: the stage asks again at its next window, and
  * {@code commit.interval.ms} commits everything anyway.
