@@ -92,6 +92,8 @@ public final class Gateway implements AutoCloseable {
   private static final int MAX_ERRORS_REPORTED = 10;
   private static final int MAX_LINE_IN_ERROR = 200;
   private static final int MAX_DATAGRAM = 65_535;
+  /** How much of a refused body is read and dropped so that its client gets the answer. */
+  private static final long DISCARD_LIMIT_BYTES = 64L << 20;
   /** The largest event (key and value) sent to Kafka, well under its 1 MB default record limit. */
   static final int MAX_EVENT_BYTES = 512 * 1024;
   /** Datagrams received and waiting to be decoded; more are dropped (and counted). */
@@ -304,6 +306,7 @@ public final class Gateway implements AutoCloseable {
     try {
       body = body(exchange);
     } catch (TooLarge e) {
+      discardBody(exchange);
       return error(exchange, api, 413, "request too large", "request body is larger than "
           + settings.maxBodyBytes() + " bytes");
     } catch (ZipException e) {
@@ -424,6 +427,7 @@ public final class Gateway implements AutoCloseable {
       try {
         params.putAll(params(new String(body(exchange), StandardCharsets.UTF_8)));
       } catch (TooLarge e) {
+        discardBody(exchange);
         return error(exchange, Api.V1, 413, "request too large", "request body too large");
       }
     }
@@ -469,6 +473,27 @@ public final class Gateway implements AutoCloseable {
   private static final class TooLarge extends IOException {
     TooLarge() {
       super("request body too large");
+    }
+  }
+
+  /**
+   * Reads what is left of a refused body, up to {@link #DISCARD_LIMIT_BYTES}, so that the client,
+   * still sending it, reads the answer instead of a reset connection; a larger rest is left unread,
+   * and the connection closed after the answer.
+   */
+  private static void discardBody(HttpExchange exchange) {
+    byte[] scratch = new byte[64 * 1024];
+    long discarded = 0;
+    try (InputStream in = exchange.getRequestBody()) {
+      for (int read = in.read(scratch); read >= 0; read = in.read(scratch)) {
+        discarded += read;
+        if (discarded > DISCARD_LIMIT_BYTES) {
+          exchange.getResponseHeaders().set("Connection", "close");
+          return;
+        }
+      }
+    } catch (IOException e) {
+      exchange.getResponseHeaders().set("Connection", "close");
     }
   }
 
