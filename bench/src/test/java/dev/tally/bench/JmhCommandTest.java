@@ -30,8 +30,8 @@ class JmhCommandTest {
     String text = listed.toString(StandardCharsets.UTF_8);
     for (String benchmark : new String[] {"dev.tally.decode.EventDecoderBenchmark.decode",
         "dev.tally.decode.EventDecoderBenchmark.decodeInPlace",
-        "dev.tally.topology.window.TalliesBenchmark.add",
-        "dev.tally.topology.window.TalliesBenchmark.flush"}) {
+        "dev.tally.topology.aggregate.TalliesBenchmark.add",
+        "dev.tally.topology.aggregate.TalliesBenchmark.flush"}) {
       assertTrue(text.contains(benchmark + "\n"), benchmark + " missing in\n" + text);
     }
     assertTrue(text.contains("param \"format\" = {avro, line-protocol}"), text);

@@ -1,5 +1,6 @@
 package dev.tally.connect.redis;
 
+import dev.tally.localstack.ChildProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -15,25 +16,22 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A {@code redis-server} child process with any arguments (cluster node, Sentinel, TLS, ACL
- * file), for the tests that the local stack's plain {@code RedisServer} does not cover. Ready when
- * its log shows a given line; {@link #kill()} is a SIGKILL, for failover tests.
+ * file), for the tests that the local stack's plain {@code RedisServer} does not cover: a
+ * {@link ChildProcess} ready when its log shows a given line; {@link #kill()} is a SIGKILL, for
+ * failover tests.
  */
 final class RedisProcess implements AutoCloseable {
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
 
-  private final String name;
-  private final Process process;
+  private final ChildProcess process;
   private final Path log;
   private final int port;
 
-  private RedisProcess(String name, Process process, Path log, int port) {
-    this.name = name;
+  private RedisProcess(ChildProcess process, Path log, int port) {
     this.process = process;
     this.log = log;
     this.port = port;
-    // a test run that dies leaves no server behind
-    Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "stop-" + name));
   }
 
   /** A server on {@code port} in {@code dir}, with extra arguments, ready to accept connections. */
@@ -62,18 +60,21 @@ final class RedisProcess implements AutoCloseable {
 
   private static RedisProcess start(String name, Path dir, List<String> command, int port,
       String readyLine) {
+    Path log = dir.resolve(name + ".log");
     try {
       Files.createDirectories(dir);
-      Path log = dir.resolve(name + ".log");
       Files.deleteIfExists(log);
-      Process process = new ProcessBuilder(command).directory(dir.toFile())
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      RedisProcess redis = new RedisProcess(name, process, log, port);
-      redis.awaitLog(readyLine, START_TIMEOUT);
-      return redis;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start " + String.join(" ", command), e);
+      throw new UncheckedIOException(e);
     }
+    RedisProcess redis = new RedisProcess(ChildProcess.start(name, command, log), log, port);
+    try {
+      redis.awaitLog(readyLine, START_TIMEOUT);
+    } catch (RuntimeException e) {
+      redis.process.kill();
+      throw e;
+    }
+    return redis;
   }
 
   /** Waits until the log has {@code line}. */
@@ -81,11 +82,10 @@ final class RedisProcess implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!logText().contains(line)) {
       if (!process.isAlive()) {
-        throw new IllegalStateException(name + " exited: " + logText());
+        throw new IllegalStateException(process + " exited: " + logText());
       }
       if (System.nanoTime() > deadline) {
-        process.destroyForcibly();
-        throw new IllegalStateException(name + " did not log '" + line + "': " + logText());
+        throw new IllegalStateException(process + " did not log '" + line + "': " + logText());
       }
       sleep(20);
     }
@@ -105,24 +105,12 @@ final class RedisProcess implements AutoCloseable {
 
   /** SIGKILL: the server dies without a word, as in a crash. */
   void kill() {
-    process.destroyForcibly();
-    waitFor();
+    process.kill();
   }
 
   @Override
   public void close() {
-    process.destroy();
-    waitFor();
-  }
-
-  private void waitFor() {
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    process.close();
   }
 
   static void sleep(long ms) {
@@ -175,6 +163,6 @@ final class RedisProcess implements AutoCloseable {
 
   @Override
   public String toString() {
-    return name;
+    return process.toString();
   }
 }
