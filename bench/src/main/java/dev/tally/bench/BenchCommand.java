@@ -1,15 +1,12 @@
 package dev.tally.bench;
 
 import dev.tally.bench.Backlog.Expected;
-import dev.tally.bench.FinalWatch.Counts;
 import dev.tally.decode.EventDecoder;
-import dev.tally.decode.UserEvent;
 import dev.tally.localstack.Commands;
 import dev.tally.localstack.KafkaBroker;
 import dev.tally.localstack.WorkDir;
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteKey;
-import dev.tally.schema.SeriesWindow;
 import dev.tally.topology.ResultSerdes;
 import dev.tally.topology.TallyApp;
 import dev.tally.topology.TallyConfig;
@@ -19,24 +16,19 @@ import dev.tally.topology.wire.StoreKeys;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
@@ -46,13 +38,9 @@ import org.apache.kafka.clients.admin.ReplicaInfo;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.Bytes;
@@ -90,16 +78,8 @@ public final class BenchCommand implements Callable<Integer> {
   private static final Duration PROBE_EVERY = Duration.ofMillis(50);
   /** The pause before each timed job, after a garbage collection. */
   private static final long SETTLE_MS = 2_000;
-  private static final long LATENCY_WINDOW_MS = 5_000;
   private static final String FLOOR_JOB =
       "Kafka Streams floor (decode only, no state, no output), exactly_once_v2, ";
-  private static final long LATENCY_GRACE_MS = 1_000;
-  /** How often the latency measurement polls Redis and InfluxDB for finals. */
-  private static final Duration SINK_POLL = Duration.ofMillis(20);
-  /** How long after the traffic stops the measurement waits for finals still missing in a sink. */
-  private static final Duration SINK_WAIT = Duration.ofSeconds(60);
-  /** The target: the final result in Redis within this of window end + grace, at p99. */
-  private static final long REDIS_P99_TARGET_MS = 2_000;
 
   @Option(names = "--events", defaultValue = "2000000", description = "Events to preload (default ${DEFAULT-VALUE}).")
   int events;
@@ -168,7 +148,7 @@ public final class BenchCommand implements Callable<Integer> {
   CommandSpec spec;
 
   private final PrintStream log = System.err;
-  private final List<LatencyRun> latencies = new ArrayList<>();
+  private final List<LatencyBench.LatencyRun> latencies = new ArrayList<>();
   private final List<TimeBench.Skewed> skewed = new ArrayList<>();
   private final List<TimeBench.Transactional> transactional = new ArrayList<>();
 
@@ -217,7 +197,8 @@ public final class BenchCommand implements Callable<Integer> {
           add(results, "naive Kafka Streams job, exactly_once_v2", naive(bootstrap, expected, run, work));
         }
         if (latencySeconds > 0) {
-          latencies.add(latency(bootstrap, run, work));
+          latencies.add(new LatencyBench(log, partitions, series, users, threads[0], overrides,
+              latencySeconds, latencyRate, skipSinks).run(bootstrap, run, work));
         }
         TimeBench time = new TimeBench(log, partitions, series, users, threads[0], overrides);
         if (timeEvents > 0) {
@@ -233,7 +214,9 @@ public final class BenchCommand implements Callable<Integer> {
       WorkDir.deleteRecursively(work);
     }
     long rss = residentBytes();
-    String table = table(results) + "\n" + memoryTable(results, rss) + latencyTable()
+    String table = table(results) + "\n" + memoryTable(results, rss)
+        + new LatencyBench(log, partitions, series, users, threads[0], overrides, latencySeconds,
+            latencyRate, skipSinks).table(latencies)
         + (skewed.isEmpty() && transactional.isEmpty() ? "" : TimeBench.table(skewed, transactional,
             partitions, timeEvents, timeSeconds, latencyRate));
     System.out.println(table);
@@ -314,33 +297,6 @@ public final class BenchCommand implements Callable<Integer> {
     private static String at(long nanos, long begun) {
       return nanos < 0 ? "-" : String.format("%.1f s", (nanos - begun) / 1e9);
     }
-  }
-
-  /**
-   * Wall-clock time from window end + grace until a final result is there, over the finals of one
-   * run (-1 when there were none).
-   *
-   * @param finals finals measured: there, with the results topic's figures
-   * @param absent finals of the results topic never seen in the sink
-   * @param different finals first seen in the sink with other figures than the results topic's
-   */
-  private record Latency(long p50, long p99, long max, int finals, int absent, int different) {
-    static Latency of(List<Long> delays, int absent, int different) {
-      Collections.sort(delays);
-      return delays.isEmpty() ? new Latency(-1, -1, -1, 0, absent, different) : new Latency(
-          percentile(delays, 0.50), percentile(delays, 0.99), delays.get(delays.size() - 1),
-          delays.size(), absent, different);
-    }
-
-    @Override
-    public String toString() {
-      return String.format("p50 %d ms, p99 %d ms, max %d ms over %,d finals, %d missing, %d different",
-          p50, p99, max, finals, absent, different);
-    }
-  }
-
-  /** One latency run: to the results topic, and to each sink by name (none with --skip-sinks). */
-  private record LatencyRun(Latency topic, Map<String, Latency> sinks) {
   }
 
   static String threadsLabel(int threadCount) {
@@ -620,126 +576,6 @@ public final class BenchCommand implements Callable<Integer> {
     return -1;
   }
 
-  /**
-   * Latency under steady traffic: events at {@code latencyRate} per second stamped with the wall clock,
-   * 5-second windows with 1 s of grace, for {@code latencySeconds}; for each final result of a window
-   * that closed while traffic flowed, the wall-clock time from window end + grace until this
-   * read_committed consumer has it, and (unless {@code --skip-sinks}) until the shipped Redis mirror
-   * and InfluxDB sink, in a Connect worker reading the same results topic, hold it with the same
-   * figures: each sink is polled every {@link #SINK_POLL}, for every series of every due window.
-   */
-  private LatencyRun latency(String bootstrap, int run, Path work) throws Exception {
-    String id = "bench-latency-" + run;
-    Map<String, String> config = new HashMap<>();
-    config.put("bootstrap.servers", bootstrap);
-    config.put("application.id", id);
-    config.put(TallyConfig.EVENTS_TOPIC, id + "-events");
-    config.put(TallyConfig.RESULTS_TOPIC, id + "-results");
-    config.put(TallyConfig.DEAD_LETTER_TOPIC, id + "-dead-letters");
-    config.put(TallyConfig.TOPIC_REPLICATION, "1");
-    config.put(TallyConfig.TOPIC_PARTITIONS, Integer.toString(partitions));
-    config.put(TallyConfig.AGGREGATION_PARTITIONS, Integer.toString(partitions));
-    config.put(TallyConfig.WINDOW_SIZE_MS, Long.toString(LATENCY_WINDOW_MS));
-    config.put(TallyConfig.WINDOW_GRACE_MS, Long.toString(LATENCY_GRACE_MS));
-    config.put("num.stream.threads", Integer.toString(threads[0]));
-    config.put("state.dir", work.resolve(id).toString());
-    config.putAll(overrides);
-    // the final of each measured window on the topic: its figures, and when this consumer had it
-    Map<SeriesWindow, Counts> finals = new HashMap<>();
-    Map<SeriesWindow, Long> topicDelays = new HashMap<>();
-    List<FinalWatch> watches = new ArrayList<>();
-    try (BenchSinks sinks = skipSinks ? null : BenchSinks.start(bootstrap);
-        TallyApp app = TallyApp.start(new TallyConfig(config));
-        KafkaConsumer<MinuteKey, MinuteCount> results = consumer(bootstrap,
-            ResultSerdes.minuteKey().deserializer(), ResultSerdes.minuteCount().deserializer())) {
-      app.awaitRunning(Duration.ofSeconds(60));
-      if (sinks != null) {
-        sinks.connect(id + "-results", id); // Tally has created the topic by now
-      }
-      results.subscribe(List.of(id + "-results"));
-      long from = System.currentTimeMillis();
-      long until = from + latencySeconds * 1000L;
-      // the first window is partial and meets a cold JIT; windows closing after the traffic stops
-      // wait for the idle rule, which is not what is measured here
-      long firstClose = (from / LATENCY_WINDOW_MS + 2) * LATENCY_WINDOW_MS + LATENCY_GRACE_MS;
-      try {
-        if (sinks != null) {
-          Supplier<Collection<SeriesWindow>> due = () -> dueFinals(firstClose, until);
-          watches.add(new FinalWatch("Redis", sinks.redisReader(), SINK_POLL, due, log).start());
-          watches.add(new FinalWatch("InfluxDB", sinks.influxReader(), SINK_POLL, due, log).start());
-        }
-        Thread producing = new Thread(() -> produceSteadily(bootstrap, id + "-events", until), "bench-steady");
-        producing.start();
-        long topicDeadline = until + LATENCY_WINDOW_MS + LATENCY_GRACE_MS + 5_000;
-        long sinkDeadline = until + SINK_WAIT.toMillis();
-        for (long now = System.currentTimeMillis();
-            now < topicDeadline || (now < sinkDeadline && !allSighted(finals, watches));
-            now = System.currentTimeMillis()) {
-          for (ConsumerRecord<MinuteKey, MinuteCount> record : results.poll(Duration.ofMillis(20))) {
-            MinuteCount value = record.value();
-            long closable = value.getWindowEnd().toEpochMilli() + LATENCY_GRACE_MS;
-            if (value.getIsFinal() && closable >= firstClose && closable <= until) {
-              SeriesWindow key = new SeriesWindow(value.getProduct(), value.getEventType(),
-                  value.getWindowStart().toEpochMilli());
-              finals.put(key, new Counts(value.getCount(), value.getUniqueUsers()));
-              topicDelays.put(key, System.currentTimeMillis() - closable);
-            }
-          }
-        }
-        producing.join();
-      } finally {
-        watches.forEach(FinalWatch::close); // before the servers stop
-      }
-    }
-    Latency topic = Latency.of(new ArrayList<>(topicDelays.values()), 0, 0);
-    log.printf("# latency at %,d events/s, results topic: %s%n", latencyRate, topic);
-    Map<String, Latency> sinks = new LinkedHashMap<>();
-    for (FinalWatch watch : watches) {
-      List<Long> delays = new ArrayList<>();
-      int absent = 0;
-      int different = 0;
-      for (Map.Entry<SeriesWindow, Counts> entry : finals.entrySet()) {
-        FinalWatch.Sighting seen = watch.sightings().get(entry.getKey());
-        if (seen == null) {
-          absent++;
-        } else if (!seen.counts().equals(entry.getValue())) {
-          different++;
-        } else {
-          delays.add(seen.atMs() - closable(entry.getKey()));
-        }
-      }
-      Latency latency = Latency.of(delays, absent, different);
-      sinks.put(watch.name(), latency);
-      log.printf("# latency at %,d events/s, %s: %s (%,d polls, %,d failed)%n", latencyRate,
-          watch.name(), latency, watch.polls(), watch.failures());
-    }
-    return new LatencyRun(topic, sinks);
-  }
-
-  private static long closable(SeriesWindow key) {
-    return key.windowStartMs() + LATENCY_WINDOW_MS + LATENCY_GRACE_MS;
-  }
-
-  /**
-   * The finals the sinks are polled for: every series the producer sends, in every measured window
-   * that closes within the next second (none can be final earlier: events carry the wall clock).
-   */
-  private List<SeriesWindow> dueFinals(long firstClose, long lastClose) {
-    long horizon = Math.min(lastClose, System.currentTimeMillis() + 1_000);
-    List<SeriesWindow> due = new ArrayList<>();
-    for (long close = firstClose; close <= horizon; close += LATENCY_WINDOW_MS) {
-      long windowStart = close - LATENCY_GRACE_MS - LATENCY_WINDOW_MS;
-      for (int s = 0; s < series; s++) {
-        due.add(new SeriesWindow(product(s), eventType(s), windowStart));
-      }
-    }
-    return due;
-  }
-
-  private static boolean allSighted(Map<SeriesWindow, Counts> finals, List<FinalWatch> watches) {
-    return watches.stream().allMatch(watch -> watch.sightings().keySet().containsAll(finals.keySet()));
-  }
-
   static String product(int series) {
     return "product-" + (series % 6);
   }
@@ -750,26 +586,6 @@ public final class BenchCommand implements Callable<Integer> {
 
   static long percentile(List<Long> sorted, double p) {
     return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
-  }
-
-  private void produceSteadily(String bootstrap, String topic, long untilMs) {
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    Random random = new Random(7);
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props,
-        new ByteArraySerializer(), new ByteArraySerializer())) {
-      long start = System.currentTimeMillis();
-      for (long sent = 0; System.currentTimeMillis() < untilMs; sent++) {
-        long now = awaitTurn(start, sent, latencyRate);
-        int s = random.nextInt(series);
-        String user = "user-" + s + "-" + random.nextInt(users);
-        producer.send(new ProducerRecord<>(topic, user.getBytes(StandardCharsets.UTF_8),
-            EventDecoder.encodeAvro(new UserEvent(product(s), eventType(s), user, now * 1_000_000L))));
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   /**
@@ -804,49 +620,6 @@ public final class BenchCommand implements Callable<Integer> {
     out.append(String.format("| process RSS at the end (broker, bench and every job in one JVM) | %s |%n",
         rss < 0 ? "n/a" : String.format("%,d MiB", rss / (1024 * 1024))));
     return out.toString();
-  }
-
-  private String latencyTable() {
-    if (latencies.isEmpty()) {
-      return "";
-    }
-    StringBuilder out = new StringBuilder(String.format("%n| latency: window end + grace until the "
-        + "final result is there; %,d events/s for %d s, %d-s windows, grace %d s, %d thread(s) | p50 "
-        + "| p99 | max | finals | missing or different |%n|---|---:|---:|---:|---:|---:|%n",
-        latencyRate, latencySeconds, LATENCY_WINDOW_MS / 1000, LATENCY_GRACE_MS / 1000, threads[0]));
-    out.append(latencyRow("results topic, read_committed consumer (Tally, exactly_once_v2; median over "
-        + "runs)", latencies.stream().map(LatencyRun::topic).toList(), false));
-    Map<String, String> sinkRows = Map.of(
-        "Redis", "Redis mirror (shipped " + BenchSinks.REDIS_CONFIG + "), polled every %d ms",
-        "InfluxDB", "InfluxDB 1.x, v1 API (shipped " + BenchSinks.INFLUX_CONFIG + "), polled every %d ms");
-    for (String sink : latencies.get(0).sinks().keySet()) {
-      out.append(latencyRow(String.format(sinkRows.get(sink), SINK_POLL.toMillis()),
-          latencies.stream().map(run -> run.sinks().get(sink)).toList(), true));
-    }
-    List<Latency> redis = latencies.stream().map(run -> run.sinks().get("Redis"))
-        .filter(java.util.Objects::nonNull).toList();
-    if (!redis.isEmpty()) {
-      long p99 = median(redis, Latency::p99);
-      boolean exact = redis.stream().allMatch(l -> l.absent() == 0 && l.different() == 0 && l.finals() > 0);
-      out.append(String.format("%nTarget (the issue's): the final result in Redis within %,d ms of "
-          + "window end + grace at p99. Measured: p99 %,d ms (median over runs)%s: %s.%n",
-          REDIS_P99_TARGET_MS, p99, exact ? ", every final there with the topic's figures"
-              : ", but some finals missing or different",
-          exact && p99 >= 0 && p99 <= REDIS_P99_TARGET_MS ? "met" : "not met"));
-    }
-    return out.toString();
-  }
-
-  private static String latencyRow(String name, List<Latency> runs, boolean sink) {
-    int finals = runs.stream().mapToInt(Latency::finals).sum();
-    int wrong = runs.stream().mapToInt(l -> l.absent() + l.different()).sum();
-    return String.format("| %s | %,d ms | %,d ms | %,d ms | %,d | %s |%n", name,
-        median(runs, Latency::p50), median(runs, Latency::p99), median(runs, Latency::max), finals,
-        sink ? String.format("%,d", wrong) : "");
-  }
-
-  private static long median(List<Latency> runs, java.util.function.ToLongFunction<Latency> figure) {
-    return Math.round(median(runs.stream().mapToLong(figure).asDoubleStream().toArray()));
   }
 
   /** The middle value, or the mean of the two middle ones: with two runs, neither run alone. */
@@ -919,19 +692,6 @@ public final class BenchCommand implements Callable<Integer> {
     return median(results.stream().mapToDouble(figure).toArray());
   }
 
-  private static String latencyMethodOfSinks() {
-    return "; in the same run, until Redis and InfluxDB hold it with the same figures: redis-server "
-        + "and influxd on loopback (child processes), the shipped connector configurations "
-        + "(connectors/config/" + BenchSinks.REDIS_CONFIG + ", " + BenchSinks.INFLUX_CONFIG + ", only "
-        + "addresses, topic and names changed; the local Redis has no ACL users, so no Redis user) in "
-        + "an in-process Connect worker on the same broker; every " + SINK_POLL.toMillis() + " ms, one "
-        + "pipelined HMGET of the mirror's minute hashes (is_final=1) and one InfluxDB /query of both "
-        + "measurements, for every series of every window due; a final counts when the poll that first "
-        + "saw it returned (so up to one poll late), and only with the results topic's count and "
-        + "unique users (else it is in the last column, as is one not there "
-        + SINK_WAIT.toSeconds() + " s after the traffic stopped)";
-  }
-
   private String markdown(String table) throws IOException {
     return "## Pipeline: throughput in one JVM, state, latency, time\n\n"
         + "Written by `./tally bench`; do not edit by hand.\n\n"
@@ -961,7 +721,7 @@ public final class BenchCommand implements Callable<Integer> {
         + "distinct counts); heap of the aggregation store alone, after GC\n"
         + "- latency: a steady producer in this JVM stamps events with the wall clock; each final of "
         + "a window that closed while it ran, from window end + grace until a read_committed consumer "
-        + "has it" + (skipSinks ? "" : latencyMethodOfSinks()) + "\n"
+        + "has it" + (skipSinks ? "" : LatencyBench.methodOfSinks()) + "\n"
         + "- time: Tally with the first thread count and its default time settings; a skewed "
         + "backlog of 8 minutes of 2020 (partition p of P holds the first (p + 1)/P of it, its last "
         + "event 1 ms before its window's end), from its last record processed (the group's "

@@ -16,7 +16,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -59,13 +64,16 @@ final class DemoSinks {
       redis.remove("redis.user");
       redis.remove("redis.password");
     }
-    worker.createConnector(redis.remove("name"), redis);
 
     Map<String, String> influx = ShippedConnectors.load("influxdb-sink.properties");
     influx.put("topics", topics(resultsTopic, rangesTopic));
     influx.put("influx.url", stack.influx().url());
     influx.put("influx.database", DATABASE);
     influx.put("errors.deadletterqueue.topic.replication.factor", "1");
+    // Connect creates a missing dead-letter topic itself, but logs an ERROR first
+    createTopics(stack.kafka().bootstrapServers(), redis.get("errors.deadletterqueue.topic.name"),
+        influx.get("errors.deadletterqueue.topic.name"));
+    worker.createConnector(redis.remove("name"), redis);
     worker.createConnector(influx.remove("name"), influx);
     info.println("# Kafka Connect (in-process) " + worker.restUrl()
         + ": the Redis mirror and the InfluxDB sink are running");
@@ -135,6 +143,20 @@ final class DemoSinks {
       throw new UncheckedIOException("cannot read " + ACL, e);
     }
     return passwords;
+  }
+
+  /** Creates the topics that do not exist yet, with one partition each. */
+  private static void createTopics(String bootstrapServers, String... names) {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+      Set<String> existing = admin.listTopics().names().get();
+      List<NewTopic> missing = Arrays.stream(names).filter(name -> name != null && !existing.contains(name))
+          .map(name -> new NewTopic(name, 1, (short) 1)).toList();
+      admin.createTopics(missing).all().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot create the sinks' dead-letter topics: " + e.getCause(), e);
+    }
   }
 
   /** A connector's topics: the results topic, and the other one when set. */

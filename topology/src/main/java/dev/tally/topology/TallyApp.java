@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -23,6 +24,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,7 +70,8 @@ public final class TallyApp implements AutoCloseable {
         Admin.create(adminProperties(streamsProperties)), probeConsumer(streamsProperties),
         inputPartitions,
         config.getBoolean(TallyConfig.INPUT_PACKING));
-    StreamsBuilder builder = new StreamsBuilder();
+    // the builder's own configuration too: a default one would warn of settings Tally does set
+    StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
     ClockBoard board = new ClockBoard();
     TallyTopology.build(builder, settings, input, board, CommitPacers.systemClock());
     Topology topology = builder.build(streamsProperties);
@@ -77,8 +80,20 @@ public final class TallyApp implements AutoCloseable {
     input.attach(streams);
     // Kafka Streams takes one listener, and only before start
     CountDownLatch stopped = new CountDownLatch(1);
+    int standbys = Integer.parseInt(String.valueOf(streamsProperties.getOrDefault(
+        StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0")));
+    AtomicBoolean standbysTold = new AtomicBoolean();
     streams.setStateListener((next, previous) -> {
       LOG.info("Kafka Streams state {} -> {}", previous, next);
+      if (next == KafkaStreams.State.RUNNING && standbys > 0 && !standbysTold.get()
+          && streams.metadataForLocalThreads().stream().allMatch(t -> t.standbyTasks().isEmpty())
+          && standbysTold.compareAndSet(false, true)) {
+        // Kafka Streams says this once per task; one line says what to do
+        LOG.warn("No standby replica is placed here: {}={} needs at least {} instances of application {}; "
+                + "until more join, a fail-over restores state from the changelogs first",
+            StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbys, standbys + 1,
+            config.getString(StreamsConfig.APPLICATION_ID_CONFIG));
+      }
       if (next == KafkaStreams.State.ERROR || next == KafkaStreams.State.NOT_RUNNING) {
         stopped.countDown();
       }
