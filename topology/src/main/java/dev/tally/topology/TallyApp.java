@@ -24,7 +24,6 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.TopologyConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,8 +69,7 @@ public final class TallyApp implements AutoCloseable {
         Admin.create(adminProperties(streamsProperties)), probeConsumer(streamsProperties),
         inputPartitions,
         config.getBoolean(TallyConfig.INPUT_PACKING));
-    // the builder's own configuration too: a default one would warn of settings Tally does set
-    StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
+    StreamsBuilder builder = new StreamsBuilder();
     ClockBoard board = new ClockBoard();
     TallyTopology.build(builder, settings, input, board, CommitPacers.systemClock());
     Topology topology = builder.build(streamsProperties);
