@@ -38,9 +38,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  *
  * <p>It relies on one behaviour of Kafka Streams: a task commits the offset of the first record it has
  * not processed (or the consumer's position), so the offset of a pack, its first record's, is never
- * committed past records of it that were not processed. {@code TallyIntegrationTest} (an instance
- * killed mid-stream) and the reliability harness check that every event still counts once. Kafka Streams asks the client supplier for its main consumer only under the
- * classic group protocol; {@link TallyConfig} refuses the streams protocol.
+ * committed past records of it that were not processed. {@code PackingConsumerContractTest} pins
+ * that against a real broker; {@code TallyIntegrationTest} (an instance killed mid-stream) and the
+ * reliability harness check that every event still counts once. Kafka Streams asks the client
+ * supplier for its main consumer only under the classic group protocol; {@link TallyConfig} refuses
+ * the streams protocol.
  */
 final class PackingConsumer implements Consumer<byte[], byte[]> {
 

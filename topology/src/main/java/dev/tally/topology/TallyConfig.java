@@ -25,6 +25,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Configuration of a Tally application: the {@code tally.*} keys below, plus any Kafka Streams or
@@ -38,6 +40,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * {@code key=value} overrides from the command line. Run {@code tally config} for the documented list.
  */
 public final class TallyConfig extends AbstractConfig {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TallyConfig.class);
 
   /** The producers' batch size: four full by-user shuffle records. */
   private static final int PRODUCER_BATCH_BYTES = 4 * EventBatch.MAX_BYTES;
@@ -161,6 +165,17 @@ public final class TallyConfig extends AbstractConfig {
   public TallyConfig(Map<?, ?> values) {
     super(CONFIG, values, false);
     validate();
+    for (String key : unknownKeys()) {
+      LOG.warn("Ignoring {}: Tally has no such setting (tally config lists them)", key);
+    }
+  }
+
+  /** The {@code tally.*} keys given that Tally does not define: typos, or settings since removed. */
+  public List<String> unknownKeys() {
+    return originals().keySet().stream()
+        .filter(key -> key.startsWith("tally.") && !CONFIG.names().contains(key))
+        .sorted()
+        .toList();
   }
 
   /** The rules between keys, every broken one reported at once, each with its key. */

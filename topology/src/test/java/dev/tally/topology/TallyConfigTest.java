@@ -1,6 +1,7 @@
 package dev.tally.topology;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,7 @@ import dev.tally.topology.time.Generation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.config.ConfigException;
@@ -73,6 +75,15 @@ class TallyConfigTest {
     assertEquals("tally.window.size.ms", TallyConfig.keyOf("TALLY_WINDOW_SIZE_MS"));
     assertEquals("bootstrap.servers", TallyConfig.keyOf("TALLY_BOOTSTRAP_SERVERS"));
     assertEquals("processing.guarantee", TallyConfig.keyOf("TALLY_PROCESSING_GUARANTEE"));
+  }
+
+  @Test
+  void tallyKeysItDoesNotDefineAreNamedNotPassedOn() {
+    TallyConfig config = new TallyConfig(Map.of("bootstrap.servers", "x:1",
+        "tally.window.grace.m", "5000", "tally.topic.events", "in", "linger.ms", "7"));
+    assertEquals(List.of("tally.window.grace.m"), config.unknownKeys());
+    assertFalse(config.streamsProperties().containsKey("tally.window.grace.m"));
+    assertEquals("7", config.streamsProperties().get("linger.ms"));
   }
 
   @Test
