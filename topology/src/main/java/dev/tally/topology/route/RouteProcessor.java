@@ -3,11 +3,9 @@ package dev.tally.topology.route;
 import dev.tally.decode.Decoded;
 import dev.tally.decode.EventBytes;
 import dev.tally.decode.EventDecoder;
-import dev.tally.decode.InputFormat;
 import dev.tally.decode.Rejection;
 import dev.tally.topology.DeadLetters;
 import dev.tally.topology.TallyMetrics;
-import dev.tally.topology.ThrottledLog;
 import dev.tally.topology.TopologySettings;
 import dev.tally.topology.commit.CommitPacer;
 import dev.tally.topology.commit.CommitPacers;
@@ -18,17 +16,10 @@ import dev.tally.topology.time.Generation;
 import dev.tally.topology.time.InputState;
 import dev.tally.topology.time.Windows;
 import dev.tally.topology.wire.DeadLetter;
-import dev.tally.topology.wire.EventBatch;
 import dev.tally.topology.wire.InputPack;
 import dev.tally.topology.wire.Routed;
-import dev.tally.topology.wire.StoreKeys;
 import dev.tally.topology.wire.Watermark;
-import dev.tally.topology.wire.WatermarkBroadcast;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Arrays;
-import java.util.EnumMap;
-import java.util.Map;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -56,13 +47,13 @@ import org.slf4j.LoggerFactory;
  * <p>Events are decoded as byte ranges ({@link EventBytes}): an Avro event's series and username go
  * from the record into its batch with no String built, and its partition is hashed in place.
  *
- * <p>Events cross the shuffle in {@link EventBatch}es, one per by-user partition: a batch is sent when
+ * <p>Events cross the shuffle in batches ({@link Batches}), one per by-user partition, each sent when
  * it is full, before every watermark (so that no event arrives after a watermark that promised it
  * would not) and before every commit (so that the transaction committing an input offset holds its
  * events).
  *
- * <p>Events of windows outside this application's {@link Generation} are skipped (counted, logged,
- * not dead-lettered: another generation counts them), but still move the clock, since the windows
+ * <p>Events of windows outside this application's {@link Generation} are skipped ({@link
+ * GenerationSkips}: counted, logged, not dead-lettered), but still move the clock, since the windows
  * this generation does own must close while the traffic has moved on past its last one.
  */
 public final class RouteProcessor implements Processor<byte[], byte[], byte[], Routed> {
@@ -71,19 +62,15 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   public static final String COMMIT_HOOK_STORE = "route-commit-hook";
 
   private static final Logger LOG = LoggerFactory.getLogger(RouteProcessor.class);
-  private static final long LOG_EVERY_MS = 10_000;
 
   private final TopologySettings settings;
   private final Generation generation;
-  private final ThrottledLog<Boolean> skippedLog = new ThrottledLog<>(LOG_EVERY_MS);
   private final InputState input;
   private final ClockBoard board;
   private Sensor eventTimeGauge;
   private Sensor drainedGauge;
   private Sensor quietGauge;
   private final EventDecoder decoder = new EventDecoder();
-  private Sensor skippedBefore;
-  private Sensor skippedAfter;
   private ProcessorContext<byte[], Routed> context;
   private TallyMetrics metrics;
   private DeadLetters deadLetters;
@@ -91,10 +78,8 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   private CommitHook commitHook;
   private final CommitPacers pacers;
   private CommitPacer pacer;
-  private EventBatch.Builder[] batches;
-  private final Map<InputFormat, Sensor> decodedByFormat = new EnumMap<>(InputFormat.class);
-  /** Decoded events per format not yet recorded: a sensor records under a lock, so once per batch. */
-  private final long[] decodedPending = new long[InputFormat.values().length];
+  private Batches batches;
+  private GenerationSkips skips;
   /** The offset after the last record this task processed, or -1 before its first. */
   private long nextOffset = -1;
   private long announced = Long.MIN_VALUE;
@@ -105,8 +90,6 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
   /** When to commit: at once after a watermark that closes a window, if due. */
   private LiveCommit commits;
   private final EventBytes.Sink routeEvent = this::route;
-  /** Scratch for one event's series bytes. */
-  private byte[] series = new byte[64];
   /** Reads the packs the input comes in, when it does ({@link InputState#packed}). */
   private final InputPack.Reader pack = new InputPack.Reader();
   // The record being routed, for routeEvent: its Kafka record (or pack) and its own offset.
@@ -136,11 +119,8 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
         Math.max(settings.idleTimeoutMs() / 2, 2 * settings.watermarkIntervalMs()),
         context.currentSystemTimeMs());
     // after a task's dirty close Kafka Streams may init this processor again: start with nothing
-    this.batches = new EventBatch.Builder[settings.aggregationPartitions()];
-    for (int p = 0; p < batches.length; p++) {
-      batches[p] = new EventBatch.Builder(p);
-    }
-    Arrays.fill(decodedPending, 0);
+    this.batches = new Batches(context, metrics, settings.aggregationPartitions());
+    this.skips = new GenerationSkips(generation, metrics);
     this.nextOffset = -1;
     this.announced = Long.MIN_VALUE;
     this.drainedAsOfSent = Long.MIN_VALUE;
@@ -153,7 +133,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     this.commits = new LiveCommit(context, pacer);
     commitHook.beforeCommit(() -> {
       pacer.flushing();
-      sendBatches();
+      batches.sendAll();
     });
     context.schedule(Duration.ofMillis(settings.watermarkIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
         this::punctuate);
@@ -199,7 +179,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     if (routed == 0) {
       return;
     }
-    decodedPending[decoded.format().ordinal()] += routed;
+    batches.decoded(decoded.format(), routed);
     // an event past this generation's last window is announced in the transaction that commits its
     // offset, so that a hand-over can tell from Kafka alone whether one came before its offsets
     announce(clock.eventTime(), !ahead);
@@ -210,55 +190,12 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     routed++;
     long window = settings.windows().startOf(event.timestampMs());
     if (generation.owns(window)) {
-      int partition = WatermarkBroadcast.partitionOf(event.array(), event.usernameAt(),
-          event.usernameLength(), batches.length);
-      int seriesLength = StoreKeys.seriesLength(event);
-      if (series.length < seriesLength) {
-        series = new byte[Math.max(seriesLength, series.length * 2)];
-      }
-      StoreKeys.writeSeries(event, series, 0);
-      EventBatch.Builder batch = batches[partition];
-      batch.add(event.timestampNs(), offset, series, 0, seriesLength, event.array(),
-          event.usernameAt(), event.usernameLength());
-      if (batch.size() >= EventBatch.MAX_BYTES) {
-        send(batch);
-      }
+      batches.add(event, offset);
     } else {
-      skip(window, now);
+      skips.skip(window, now, source.topic(), source.partition(), offset);
       ahead |= !generation.isBefore(window);
     }
     clock.observe(event.timestampMs(), now);
-  }
-
-  private void skip(long window, long now) {
-    boolean before = generation.isBefore(window);
-    if (before) {
-      if (skippedBefore == null) {
-        skippedBefore = metrics.counter(TallyMetrics.GENERATION_SKIPPED, "side", "before");
-      }
-      skippedBefore.record(1);
-    } else {
-      if (skippedAfter == null) {
-        skippedAfter = metrics.counter(TallyMetrics.GENERATION_SKIPPED, "side", "after");
-      }
-      skippedAfter.record(1);
-    }
-    long leftOut = skippedLog.admit(before, now);
-    if (leftOut >= 0) {
-      LOG.info("Skipping event of a window another generation owns. side=[{}] window=[{}] "
-              + "generation=[{}] topic=[{}] partition=[{}] offset=[{}]{}", before ? "before" : "after",
-          Instant.ofEpochMilli(window), generation, source.topic(), source.partition(),
-          offset, ThrottledLog.leftOut(leftOut));
-    }
-  }
-
-  private Sensor decodedSensor(InputFormat format) {
-    Sensor sensor = decodedByFormat.get(format);
-    if (sensor == null) {
-      sensor = metrics.counter(TallyMetrics.EVENTS_DECODED, "format", format.code());
-      decodedByFormat.put(format, sensor);
-    }
-    return sensor;
   }
 
   private void punctuate(long now) {
@@ -279,7 +216,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
     if (clock.drained() && (asOf > drainedAsOfSent || clock.eventTime() > announced)) {
       // a new answer: the next stage learns as of when this partition had nothing left, and how
       // long it had been quiet by then
-      sendBatches(); // no event may trail a watermark
+      batches.sendAll(); // no event may trail a watermark
       drainedAsOfSent = asOf;
       commits.owe(closes(clock.eventTime()));
       announced = Math.max(announced, clock.eventTime());
@@ -341,32 +278,10 @@ public final class RouteProcessor implements Processor<byte[], byte[], byte[], R
 
   /** Sends the batches, then the watermark: no event may trail a watermark that promised past it. */
   private void forwardWatermark(long watermark, boolean caughtUp) {
-    sendBatches();
+    batches.sendAll();
     announcedCaughtUp = caughtUp;
     context.forward(new Record<>(Watermark.KEY,
         Watermark.at(context.taskId().partition(), sources(), watermark, caughtUp), watermark));
-  }
-
-  /** Sends every batch that holds events, and records the decoded events' metric. */
-  private void sendBatches() {
-    for (EventBatch.Builder batch : batches) {
-      if (!batch.isEmpty()) {
-        send(batch);
-      }
-    }
-    for (InputFormat format : InputFormat.values()) {
-      long decoded = decodedPending[format.ordinal()];
-      if (decoded > 0) {
-        decodedSensor(format).record(decoded);
-        decodedPending[format.ordinal()] = 0;
-      }
-    }
-  }
-
-  /** A batch goes out with the wall-clock time: its events' times may lie anywhere. */
-  private void send(EventBatch.Builder batch) {
-    context.forward(new Record<>(Watermark.KEY, batch.build(context.taskId().partition()),
-        context.currentSystemTimeMs()));
   }
 
   @Override
