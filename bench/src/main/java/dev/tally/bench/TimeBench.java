@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -30,6 +31,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -309,10 +311,22 @@ final class TimeBench {
       // until the broker leads every partition: a producer that meets NOT_LEADER_OR_FOLLOWER on a
       // partition this new can have its idempotent retries rejected as out of order, and resend
       long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
-      while (System.nanoTime() < deadline && !admin.describeTopics(List.of(topic)).allTopicNames().get()
-          .get(topic).partitions().stream().allMatch(partition -> partition.leader() != null)) {
+      while (System.nanoTime() < deadline && !led(admin, topic)) {
         Thread.sleep(20);
       }
+    }
+  }
+
+  /** Whether the broker leads every partition of {@code topic}; false while it does not know it yet. */
+  private static boolean led(Admin admin, String topic) throws Exception {
+    try {
+      return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+          .stream().allMatch(partition -> partition.leader() != null);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        return false; // created, but not in the metadata the broker answered from yet
+      }
+      throw e;
     }
   }
 
