@@ -96,6 +96,7 @@ public final class TallyApp implements AutoCloseable {
         stopped.countDown();
       }
     });
+    streams.setUncaughtExceptionHandler(new ThreadReplacement(System::currentTimeMillis));
     AdminServer admin = null;
     int adminPort = config.getInt(TallyConfig.ADMIN_PORT);
     if (adminPort >= 0) {
