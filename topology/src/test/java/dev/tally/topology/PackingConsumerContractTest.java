@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.localstack.KafkaBroker;
 import dev.tally.topology.wire.InputPack;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -166,25 +164,18 @@ class PackingConsumerContractTest {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public Producer<byte[], byte[]> getProducer(Map<String, Object> config) {
-      KafkaProducer<byte[], byte[]> real = new KafkaProducer<>(config, new ByteArraySerializer(),
-          new ByteArraySerializer());
-      return (Producer<byte[], byte[]>) Proxy.newProxyInstance(getClass().getClassLoader(),
-          new Class<?>[] {Producer.class}, (proxy, method, args) -> {
-            if (method.getName().equals("sendOffsetsToTransaction")) {
-              OffsetAndMetadata in = ((Map<TopicPartition, OffsetAndMetadata>) args[0])
-                  .get(new TopicPartition(IN, 0));
-              if (in != null) {
-                committed.add(in.offset());
-              }
-            }
-            try {
-              return method.invoke(real, args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
-            }
-          });
+      return RecordingProducer.create(config, (method, args) -> {
+        if (method.equals("sendOffsetsToTransaction")) {
+          @SuppressWarnings("unchecked")
+          Map<TopicPartition, OffsetAndMetadata> offsets =
+              (Map<TopicPartition, OffsetAndMetadata>) args[0];
+          OffsetAndMetadata in = offsets.get(new TopicPartition(IN, 0));
+          if (in != null) {
+            committed.add(in.offset());
+          }
+        }
+      });
     }
 
     @Override

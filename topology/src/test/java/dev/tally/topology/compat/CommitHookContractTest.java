@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.localstack.KafkaBroker;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
+import dev.tally.topology.RecordingProducer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -225,19 +224,8 @@ class CommitHookContractTest {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public Producer<byte[], byte[]> getProducer(Map<String, Object> config) {
-      KafkaProducer<byte[], byte[]> real = new KafkaProducer<>(config, new ByteArraySerializer(),
-          new ByteArraySerializer());
-      return (Producer<byte[], byte[]>) Proxy.newProxyInstance(getClass().getClassLoader(),
-          new Class<?>[] {Producer.class}, (proxy, method, args) -> {
-            note(method.getName(), args);
-            try {
-              return method.invoke(real, args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
-            }
-          });
+      return RecordingProducer.create(config, this::note);
     }
 
     private void note(String method, Object[] args) {
