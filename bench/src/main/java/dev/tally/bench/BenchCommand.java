@@ -347,16 +347,8 @@ public final class BenchCommand implements Callable<Integer> {
   private Result tally(String bootstrap, Expected expected, int threadCount, int run, Path work,
       Map<String, String> variant) throws Exception {
     String id = "bench-tally-" + threadCount + "-" + run;
-    Map<String, String> config = new HashMap<>();
-    config.put("bootstrap.servers", bootstrap);
-    config.put("application.id", id);
-    config.put(TallyConfig.EVENTS_TOPIC, "bench-events");
-    config.put(TallyConfig.RESULTS_TOPIC, id + "-results");
-    config.put(TallyConfig.DEAD_LETTER_TOPIC, id + "-dead-letters");
-    config.put(TallyConfig.TOPIC_REPLICATION, "1");
-    config.put(TallyConfig.AGGREGATION_PARTITIONS, Integer.toString(partitions));
-    config.put("num.stream.threads", Integer.toString(threadCount));
-    config.put("state.dir", work.resolve(id).toString());
+    Map<String, String> config = tallyConfig(bootstrap, id, "bench-events", partitions, threadCount,
+        work);
     config.putAll(overrides);
     config.putAll(variant);
     Progress progress = new Progress((long) events + partitions);
@@ -628,6 +620,27 @@ public final class BenchCommand implements Callable<Integer> {
     Arrays.sort(sorted);
     int middle = sorted.length / 2;
     return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  }
+
+  /**
+   * A benchmark's Tally: application {@code id} on the single broker at {@code bootstrap}, reading
+   * {@code eventsTopic}, with results and dead letters in topics named after {@code id}, replication
+   * 1, {@code partitions} aggregating partitions, {@code threads} stream threads and its state under
+   * {@code stateDir}. Callers add their own settings to the (mutable) map.
+   */
+  static Map<String, String> tallyConfig(String bootstrap, String id, String eventsTopic,
+      int partitions, int threads, Path stateDir) {
+    Map<String, String> config = new LinkedHashMap<>();
+    config.put("bootstrap.servers", bootstrap);
+    config.put("application.id", id);
+    config.put(TallyConfig.EVENTS_TOPIC, eventsTopic);
+    config.put(TallyConfig.RESULTS_TOPIC, id + "-results");
+    config.put(TallyConfig.DEAD_LETTER_TOPIC, id + "-dead-letters");
+    config.put(TallyConfig.TOPIC_REPLICATION, "1");
+    config.put(TallyConfig.AGGREGATION_PARTITIONS, Integer.toString(partitions));
+    config.put("num.stream.threads", Integer.toString(threads));
+    config.put("state.dir", stateDir.resolve(id).toString());
+    return config;
   }
 
   static <K, V> KafkaConsumer<K, V> consumer(String bootstrap, Deserializer<K> keys,

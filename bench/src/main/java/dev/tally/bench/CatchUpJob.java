@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -124,16 +123,8 @@ public final class CatchUpJob implements Callable<Integer> {
 
   /** Tally from its start to the last final. */
   private Run tally(Backlog.Expected expected, String id) throws Exception {
-    Map<String, String> config = new LinkedHashMap<>();
-    config.put("bootstrap.servers", bootstrap);
-    config.put("application.id", id);
-    config.put(TallyConfig.EVENTS_TOPIC, topic);
-    config.put(TallyConfig.RESULTS_TOPIC, id + "-results");
-    config.put(TallyConfig.DEAD_LETTER_TOPIC, id + "-dead-letters");
-    config.put(TallyConfig.TOPIC_REPLICATION, "1");
-    config.put(TallyConfig.AGGREGATION_PARTITIONS, Integer.toString(partitions));
-    config.put("num.stream.threads", Integer.toString(threads));
-    config.put("state.dir", stateDir.resolve(id).toString());
+    Map<String, String> config = BenchCommand.tallyConfig(bootstrap, id, topic, partitions, threads,
+        stateDir);
     for (String setting : settings) {
       String[] pair = setting.split("=", 2);
       config.put(pair[0], pair[1]);

@@ -113,19 +113,11 @@ final class LatencyBench {
    */
   LatencyRun run(String bootstrap, int run, Path work) throws Exception {
     String id = "bench-latency-" + run;
-    Map<String, String> config = new HashMap<>();
-    config.put("bootstrap.servers", bootstrap);
-    config.put("application.id", id);
-    config.put(TallyConfig.EVENTS_TOPIC, id + "-events");
-    config.put(TallyConfig.RESULTS_TOPIC, id + "-results");
-    config.put(TallyConfig.DEAD_LETTER_TOPIC, id + "-dead-letters");
-    config.put(TallyConfig.TOPIC_REPLICATION, "1");
+    Map<String, String> config = BenchCommand.tallyConfig(bootstrap, id, id + "-events", partitions,
+        threads, work);
     config.put(TallyConfig.TOPIC_PARTITIONS, Integer.toString(partitions));
-    config.put(TallyConfig.AGGREGATION_PARTITIONS, Integer.toString(partitions));
     config.put(TallyConfig.WINDOW_SIZE_MS, Long.toString(LATENCY_WINDOW_MS));
     config.put(TallyConfig.WINDOW_GRACE_MS, Long.toString(LATENCY_GRACE_MS));
-    config.put("num.stream.threads", Integer.toString(threads));
-    config.put("state.dir", work.resolve(id).toString());
     config.putAll(overrides);
     // the final of each measured window on the topic: its figures, and when this consumer had it
     Map<SeriesWindow, Counts> finals = new HashMap<>();

@@ -289,16 +289,8 @@ final class TimeBench {
 
   private Map<String, String> config(String bootstrap, String id, Path work,
       Map<String, String> settings) {
-    Map<String, String> config = new HashMap<>();
-    config.put("bootstrap.servers", bootstrap);
-    config.put("application.id", id);
-    config.put(TallyConfig.EVENTS_TOPIC, id + "-events");
-    config.put(TallyConfig.RESULTS_TOPIC, id + "-results");
-    config.put(TallyConfig.DEAD_LETTER_TOPIC, id + "-dead-letters");
-    config.put(TallyConfig.TOPIC_REPLICATION, "1");
-    config.put(TallyConfig.AGGREGATION_PARTITIONS, Integer.toString(partitions));
-    config.put("num.stream.threads", Integer.toString(threads));
-    config.put("state.dir", work.resolve(id).toString());
+    Map<String, String> config = BenchCommand.tallyConfig(bootstrap, id, id + "-events", partitions,
+        threads, work);
     config.putAll(overrides);
     config.putAll(settings);
     return config;

@@ -68,9 +68,6 @@ final class ThreadReplacement implements StreamsUncaughtExceptionHandler {
           || cause instanceof TransactionAbortableException || cause instanceof RetriableException) {
         return cause;
       }
-      if (cause.getCause() == cause) {
-        break;
-      }
     }
     return null;
   }
