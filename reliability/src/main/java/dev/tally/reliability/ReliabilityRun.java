@@ -1,5 +1,6 @@
 package dev.tally.reliability;
 
+import dev.tally.testkit.Reference;
 import dev.tally.connect.redis.KeyLayout;
 import dev.tally.localstack.ConnectWorker;
 import dev.tally.localstack.InfluxServer;

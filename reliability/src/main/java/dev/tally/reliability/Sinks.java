@@ -1,5 +1,6 @@
 package dev.tally.reliability;
 
+import dev.tally.testkit.Reference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tally.connect.redis.KeyLayout;

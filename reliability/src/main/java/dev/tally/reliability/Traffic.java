@@ -1,5 +1,6 @@
 package dev.tally.reliability;
 
+import dev.tally.testkit.Reference;
 import dev.tally.decode.EventDecoder;
 import dev.tally.decode.UserEvent;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package dev.tally.reliability;
 
+import dev.tally.testkit.Reference;
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.SeriesWindow;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.tally.reliability;
 
+import dev.tally.testkit.Reference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

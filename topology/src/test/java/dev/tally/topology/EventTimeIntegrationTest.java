@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tally.localstack.KafkaBroker;
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteKey;
+import dev.tally.schema.SeriesWindow;
+import dev.tally.testkit.Reference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -99,7 +100,7 @@ class EventTimeIntegrationTest {
     String test = "transactions";
     long windowMs = 1_000;
     createTopic(test + "-events");
-    Expected expected = new Expected(windowMs);
+    Reference expected = new Reference(windowMs);
     Received received;
     try (TallyApp app = TallyApp.start(config(test, windowMs));
         KafkaProducer<byte[], byte[]> producer = transactionalProducer(test)) {
@@ -111,13 +112,12 @@ class EventTimeIntegrationTest {
         producer.beginTransaction();
         for (int i = 0; i < 25; i++) {
           long ns = System.currentTimeMillis() * 1_000_000L + i;
-          String series = "event_type=" + (i % 3 == 0 ? "rails-5xx" : "browser_error")
-              + ",product=live";
+          String eventType = i % 3 == 0 ? "rails-5xx" : "browser_error";
           String user = "user" + (transaction * 7 + i) % 11;
           producer.send(new ProducerRecord<>(test + "-events", transaction % PARTITIONS, null,
-              line(series, user, ns)));
+              line("live", eventType, user, ns)));
           if (!abort) {
-            expected.add(series, user, ns);
+            expected.add("live", eventType, user, ns);
           }
         }
         if (abort) {
@@ -127,13 +127,13 @@ class EventTimeIntegrationTest {
         }
         Thread.sleep(100);
       }
-      long lastEnd = expected.lastWindowEnd();
-      received = Received.read(test + "-results", expected.windows.keySet(),
+      long lastEnd = expected.lastWindowEndMs();
+      received = Received.read(test + "-results", expected.expected().keySet(),
           lastEnd + GRACE_MS + IDLE_TIMEOUT_MS + 30_000);
     }
     received.assertExact(expected, lateEvents(test));
-    for (Map.Entry<String, Long> entry : received.finalAt.entrySet()) {
-      long end = Expected.windowOf(entry.getKey()) + windowMs;
+    for (Map.Entry<SeriesWindow, Long> entry : received.finalAt.entrySet()) {
+      long end = entry.getKey().windowStartMs() + windowMs;
       long late = entry.getValue() - (end + GRACE_MS + IDLE_TIMEOUT_MS);
       assertTrue(late <= SLACK_MS, entry.getKey() + " final " + late + " ms after end + grace + "
           + "idle timeout");
@@ -153,19 +153,18 @@ class EventTimeIntegrationTest {
     String test = "skewed";
     createTopic(test + "-events");
     long from = Instant.parse("2020-03-01T10:00:00Z").toEpochMilli();
-    Expected expected = new Expected(MINUTE);
+    Reference expected = new Reference(MINUTE);
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
     for (int partition = 0; partition < PARTITIONS; partition++) {
       long span = partition == 0 ? MINUTE : 6 * MINUTE;
       for (int i = 0; i < 1_500; i++) {
         // the last event of each partition at the very end of its last minute
         long ms = from + (i == 1_499 ? span - 1 : i * (span / 1_500));
-        String series = "event_type=" + (i % 2 == 0 ? "rails-5xx" : "stuck_in_queue")
-            + ",product=live";
+        String eventType = i % 2 == 0 ? "rails-5xx" : "stuck_in_queue";
         String user = "user" + (i * 31 + partition) % 97;
         records.add(new ProducerRecord<>(test + "-events", partition, null,
-            line(series, user, ms * 1_000_000L)));
-        expected.add(series, user, ms * 1_000_000L);
+            line("live", eventType, user, ms * 1_000_000L)));
+        expected.add("live", eventType, user, ms * 1_000_000L);
       }
     }
     produce(records);
@@ -186,17 +185,16 @@ class EventTimeIntegrationTest {
     String test = "backfill";
     createTopic(test + "-events");
     long from = Math.floorDiv(System.currentTimeMillis() - 24 * 3_600_000L, 3_600_000L) * 3_600_000L;
-    Expected expected = new Expected(MINUTE);
+    Reference expected = new Reference(MINUTE);
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
     for (int i = 0; i < 12_000; i++) {
       long ms = from + i * 300L; // one event every 300 ms of the hour, in order
       int partition = (int) ((ms - from) / (15 * MINUTE));
-      String series = "event_type=" + (i % 3 == 0 ? "browser_error" : "rails-5xx")
-          + ",product=automate";
+      String eventType = i % 3 == 0 ? "browser_error" : "rails-5xx";
       String user = "user" + (i * 13) % 101;
       records.add(new ProducerRecord<>(test + "-events", partition, null,
-          line(series, user, ms * 1_000_000L)));
-      expected.add(series, user, ms * 1_000_000L);
+          line("automate", eventType, user, ms * 1_000_000L)));
+      expected.add("automate", eventType, user, ms * 1_000_000L);
     }
     try (TallyApp app = TallyApp.start(config(test, MINUTE))) {
       app.awaitRunning(Duration.ofSeconds(30));
@@ -211,10 +209,10 @@ class EventTimeIntegrationTest {
    * second for the brokers' answer) of the last record processed: the last events of these backlogs
    * sit at the very end of their minute.
    */
-  private static void assertExactAndFinalSoonAfterTheLastRecord(String test, Expected expected)
+  private static void assertExactAndFinalSoonAfterTheLastRecord(String test, Reference expected)
       throws Exception {
     long processedAt = awaitProcessed(test, Duration.ofSeconds(60));
-    Received received = Received.read(test + "-results", expected.windows.keySet(),
+    Received received = Received.read(test + "-results", expected.expected().keySet(),
         processedAt + 30_000);
     received.assertExact(expected, lateEvents(test));
     long last = received.finalAt.values().stream().mapToLong(Long::longValue).max().orElseThrow();
@@ -306,44 +304,19 @@ class EventTimeIntegrationTest {
         .get().values().stream().mapToLong(info -> info.offset()).sum();
   }
 
-  private static byte[] line(String series, String user, long ns) {
-    return (series + " value=" + user + " " + ns).getBytes(StandardCharsets.UTF_8);
-  }
-
-  /** The answer, computed from the events sent: count and users per "series@window". */
-  private static final class Expected {
-    private final long windowMs;
-    final Map<String, Set<String>> windows = new TreeMap<>();
-    final Map<String, Long> counts = new HashMap<>();
-
-    Expected(long windowMs) {
-      this.windowMs = windowMs;
-    }
-
-    void add(String series, String user, long ns) {
-      long ms = Math.floorDiv(ns, 1_000_000L);
-      String key = series + "@" + Math.floorDiv(ms, windowMs) * windowMs;
-      windows.computeIfAbsent(key, k -> new HashSet<>()).add(user);
-      counts.merge(key, 1L, Long::sum);
-    }
-
-    long lastWindowEnd() {
-      return windows.keySet().stream().mapToLong(Expected::windowOf).max().orElseThrow() + windowMs;
-    }
-
-    static long windowOf(String key) {
-      return Long.parseLong(key.substring(key.lastIndexOf('@') + 1));
-    }
+  private static byte[] line(String product, String eventType, String user, long ns) {
+    return ("event_type=" + eventType + ",product=" + product + " value=" + user + " " + ns)
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   /** Final results read from the results topic: counts, and when each final was read. */
   private static final class Received {
-    final Map<String, String> finals = new TreeMap<>();
-    final Map<String, Long> finalAt = new TreeMap<>();
-    final List<String> twice = new ArrayList<>();
+    final Map<SeriesWindow, String> finals = new TreeMap<>();
+    final Map<SeriesWindow, Long> finalAt = new TreeMap<>();
+    final List<SeriesWindow> twice = new ArrayList<>();
 
     /** Reads until every expected window is final (and 1 s more) or the deadline (wall clock). */
-    static Received read(String topic, Set<String> expected, long deadlineMs) {
+    static Received read(String topic, Set<SeriesWindow> expected, long deadlineMs) {
       Received received = new Received();
       try (KafkaConsumer<MinuteKey, MinuteCount> consumer = new KafkaConsumer<>(Map.of(
           ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
@@ -361,8 +334,7 @@ class EventTimeIntegrationTest {
             if (!value.getIsFinal()) {
               continue;
             }
-            String key = "event_type=" + value.getEventType() + ",product=" + value.getProduct()
-                + "@" + value.getWindowStart().toEpochMilli();
+            SeriesWindow key = SeriesWindow.of(value);
             if (received.finals.put(key, value.getCount() + "/" + value.getUniqueUsers()) != null) {
               received.twice.add(key);
             }
@@ -377,11 +349,10 @@ class EventTimeIntegrationTest {
     }
 
     /** Every window final once and exact; {@code late} (dead-lettered as late) says why not. */
-    void assertExact(Expected expected, long late) {
-      Map<String, String> want = new TreeMap<>();
-      expected.windows.forEach((key, users) -> want.put(key, expected.counts.get(key) + "/"
-          + users.size()));
-      Map<String, String> wrong = new TreeMap<>();
+    void assertExact(Reference expected, long late) {
+      Map<SeriesWindow, String> want = new TreeMap<>();
+      expected.expected().forEach((key, counts) -> want.put(key, counts.toString()));
+      Map<SeriesWindow, String> wrong = new TreeMap<>();
       want.forEach((key, value) -> {
         if (!value.equals(finals.get(key))) {
           wrong.put(key, "want " + value + ", final " + finals.get(key));
@@ -390,7 +361,7 @@ class EventTimeIntegrationTest {
       finals.keySet().stream().filter(key -> !want.containsKey(key))
           .forEach(key -> wrong.put(key, "unexpected " + finals.get(key)));
       assertEquals(Map.of(), wrong, "of " + want.size() + " windows, these are wrong or not final "
-          + "(count/unique users by series@window, the last final read); late events: " + late
+          + "(count/unique users by product/event type@window, the last final read); late events: " + late
           + "; windows final twice: " + twice);
       assertEquals(List.of(), twice, "windows final twice");
     }

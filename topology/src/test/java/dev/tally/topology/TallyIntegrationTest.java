@@ -15,6 +15,7 @@ import dev.tally.schema.MinuteUsers;
 import dev.tally.schema.RangeCount;
 import dev.tally.schema.RangeKey;
 import dev.tally.schema.SeriesWindow;
+import dev.tally.testkit.Reference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -115,14 +116,14 @@ class TallyIntegrationTest {
     // Partition 0 gets 3x the events of partition 1, and each stream thread drains one partition's
     // fetch before the next: a partition that waits its turn must not be taken for an idle one.
     Backlog backlog = Backlog.generate(20260314L, names.events(), new int[] {18_000, 6_000, 12_000, 9_000});
-    assertTrue(backlog.expected.windows().size() > 4_000, "too few windows to be a test");
+    assertTrue(backlog.expected.expected().size() > 4_000, "too few windows to be a test");
     produce(backlog.records);
 
     Map<SeriesWindow, List<MinuteCount>> finals;
     List<ConsumerRecord<byte[], byte[]>> deadLetters;
     // packed: a partition's records wait in Kafka Streams' queue by the hundred, its lag already 0
     try (TallyApp app = TallyApp.start(config(names))) {
-      finals = readFinals(names.results(), backlog.expected.windows().keySet(), Duration.ofSeconds(90));
+      finals = readFinals(names.results(), backlog.expected.expected().keySet(), Duration.ofSeconds(90));
       deadLetters = readDeadLetters(names.deadLetters(), 0, Duration.ofSeconds(10));
     }
 
@@ -142,13 +143,13 @@ class TallyIntegrationTest {
    * with its distinct users over all aggregating partitions (exact: a few hundred users at most);
    * the next hour is not final.
    */
-  private static void assertHourMatchesEvents(String topic, Expected expected) {
+  private static void assertHourMatchesEvents(String topic, Reference expected) {
     long hour = Math.floorDiv(BASE_MS, 3_600_000L) * 3_600_000L;
     Map<String, Set<String>> truth = new TreeMap<>();
-    expected.windows().forEach((window, tally) -> {
+    expected.expected().keySet().forEach(window -> {
       if (window.windowStartMs() < hour + 3_600_000L) {
         truth.computeIfAbsent(window.product() + "/" + window.eventType(), k -> new HashSet<>())
-            .addAll(tally.users);
+            .addAll(expected.users(window));
       }
     });
     Map<String, String> got = new TreeMap<>();
@@ -215,7 +216,7 @@ class TallyIntegrationTest {
     settings.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), "6000");
     settings.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), "5000");
     Random random = new Random(20261201L);
-    Expected expected = new Expected();
+    Reference expected = new Reference(WINDOW_MS);
     // before the crash: event time 0-2 s, users 0-59; after: 1.5-3.5 s, users 30-89, so that the window
     // of 1-2 s has users seen only before (lost by a bad restore), on both sides, and only after
     List<ProducerRecord<byte[], byte[]>> before = crashEvents(random, names.events(), 0, 0, expected);
@@ -223,7 +224,7 @@ class TallyIntegrationTest {
     for (int partition = 0; partition < 2; partition++) {
       // the first closes every window above; the second only the first's, which stays open
       UserEvent closing = new UserEvent("clock", "tick", "clock", (BASE_MS + 300_000) * NANOS_PER_MS);
-      expected.add(closing);
+      expect(expected, closing);
       after.add(new ProducerRecord<>(names.events(), partition, null, EventDecoder.encodeAvro(closing)));
       after.add(new ProducerRecord<>(names.events(), partition, null, EventDecoder.encodeAvro(
           new UserEvent("clock", "tick", "clock", (BASE_MS + 600_000) * NANOS_PER_MS))));
@@ -243,7 +244,7 @@ class TallyIntegrationTest {
       settings.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state-crash-restarted").toString());
       try (TallyApp app = TallyApp.start(new TallyConfig(settings))) {
         produce(after);
-        finals = readFinals(names.results(), expected.windows().keySet(), Duration.ofSeconds(100));
+        finals = readFinals(names.results(), expected.expected().keySet(), Duration.ofSeconds(100));
       }
     } finally {
       killed.destroyForcibly();
@@ -277,8 +278,8 @@ class TallyIntegrationTest {
         Input.good(1, new UserEvent("app automate", "x:y|z", "u2", t + 1_200 * NANOS_PER_MS), Format.AVRO),
         Input.good(0, new UserEvent("live", "rails-5xx", "u5", t + 1_300 * NANOS_PER_MS), Format.JSON),
         Input.good(1, new UserEvent("live", "rails-5xx", "u5", t + 1_350 * NANOS_PER_MS), Format.AVRO));
-    Expected expected = new Expected();
-    inputs.forEach(input -> input.events().forEach(expected::add));
+    Reference expected = new Reference(WINDOW_MS);
+    inputs.forEach(input -> input.events().forEach(event -> expect(expected, event)));
 
     // where each bad input landed, as "partition/offset reason payload"
     List<String> expectedLetters = new ArrayList<>();
@@ -296,7 +297,7 @@ class TallyIntegrationTest {
     List<ConsumerRecord<byte[], byte[]>> deadLetters;
     // packed: every dead letter must still point to its own record's offset
     try (TallyApp app = TallyApp.start(config(names))) {
-      finals = readFinals(names.results(), expected.windows().keySet(), Duration.ofSeconds(40));
+      finals = readFinals(names.results(), expected.expected().keySet(), Duration.ofSeconds(40));
       deadLetters = readDeadLetters(names.deadLetters(), expectedLetters.size(), Duration.ofSeconds(10));
     }
 
@@ -318,7 +319,7 @@ class TallyIntegrationTest {
   void aLiveWindowShowsUpdatesThenOneFinal() throws Exception {
     Names names = Names.of("live");
     createTopic(names.events(), 2);
-    Expected expected = new Expected();
+    Reference expected = new Reference(WINDOW_MS);
     List<Received> received = new ArrayList<>();
     long windowStart;
     try (TallyApp app = TallyApp.start(unpackedConfig(names));
@@ -333,11 +334,11 @@ class TallyIntegrationTest {
             "user " + i % 7, System.currentTimeMillis() * NANOS_PER_MS + i);
         producer.send(new ProducerRecord<>(names.events(), utf8(event.username()),
             EventDecoder.encodeAvro(event)));
-        expected.add(event);
+        expect(expected, event);
         Thread.sleep(25);
       }
       producer.flush();
-      assertEquals(Set.of(windowStart), expected.windows().keySet().stream()
+      assertEquals(Set.of(windowStart), expected.expected().keySet().stream()
           .map(SeriesWindow::windowStartMs).collect(Collectors.toSet()), "the burst spilled over a window");
 
       Set<SeriesWindow> finalSeen = new HashSet<>();
@@ -346,12 +347,12 @@ class TallyIntegrationTest {
         if (record.value().getIsFinal()) {
           finalSeen.add(SeriesWindow.of(record.value()));
         }
-      }, () -> finalSeen.containsAll(expected.windows().keySet()));
+      }, () -> finalSeen.containsAll(expected.expected().keySet()));
       pollUntil(results, Duration.ofSeconds(2),
           record -> received.add(new Received(record.value(), System.currentTimeMillis())), () -> false);
     }
 
-    for (Map.Entry<SeriesWindow, Tally> entry : expected.windows().entrySet()) {
+    for (Map.Entry<SeriesWindow, Reference.Expected> entry : expected.expected().entrySet()) {
       SeriesWindow window = entry.getKey();
       List<Received> updates = received.stream()
           .filter(r -> SeriesWindow.of(r.value()).equals(window)).toList();
@@ -360,8 +361,8 @@ class TallyIntegrationTest {
       assertTrue(updates.get(updates.size() - 1).value().getIsFinal(), "an update after the final: " + updates);
       assertTrue(updates.size() >= 2, "no live update before the final: " + updates);
       MinuteCount last = finals.get(0).value();
-      assertEquals(entry.getValue().count, last.getCount(), "count of " + window);
-      assertEquals(entry.getValue().users.size(), last.getUniqueUsers(), "unique users of " + window);
+      assertEquals(entry.getValue().count(), last.getCount(), "count of " + window);
+      assertEquals(entry.getValue().uniqueUsers(), last.getUniqueUsers(), "unique users of " + window);
       long previous = 0;
       for (Received update : updates) {
         assertTrue(update.value().getCount() >= previous, "live counts went down: " + updates);
@@ -373,8 +374,9 @@ class TallyIntegrationTest {
       assertTrue(finals.get(0).receivedMs() <= closable + 5_000,
           "final arrived " + (finals.get(0).receivedMs() - closable) + " ms after window end + grace");
     }
+    Set<SeriesWindow> windows = expected.expected().keySet();
     Set<SeriesWindow> unexpected = received.stream().map(r -> SeriesWindow.of(r.value()))
-        .filter(w -> !expected.windows().containsKey(w)).collect(Collectors.toSet());
+        .filter(w -> !windows.contains(w)).collect(Collectors.toSet());
     assertEquals(Set.of(), unexpected);
   }
 
@@ -383,13 +385,13 @@ class TallyIntegrationTest {
    * 2 s, in order per partition.
    */
   private static List<ProducerRecord<byte[], byte[]>> crashEvents(Random random, String topic,
-      long fromMs, int firstUser, Expected expected) {
+      long fromMs, int firstUser, Reference expected) {
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
     for (int i = 0; i < 2_000; i++) {
       for (int partition = 0; partition < 2; partition++) {
         UserEvent event = new UserEvent(PRODUCTS.get(random.nextInt(2)), EVENT_TYPES.get(random.nextInt(2)),
             "user-" + (firstUser + random.nextInt(60)), (BASE_MS + fromMs + i) * NANOS_PER_MS + partition);
-        expected.add(event);
+        expect(expected, event);
         records.add(new ProducerRecord<>(topic, partition, utf8(event.username()),
             EventDecoder.encodeAvro(event)));
       }
@@ -439,22 +441,23 @@ class TallyIntegrationTest {
 
   // ---- checks
 
-  private static void assertExactFinals(Expected expected, Map<SeriesWindow, List<MinuteCount>> finals) {
+  private static void assertExactFinals(Reference expected, Map<SeriesWindow, List<MinuteCount>> finals) {
     List<String> problems = new ArrayList<>();
-    for (Map.Entry<SeriesWindow, Tally> entry : expected.windows().entrySet()) {
+    Map<SeriesWindow, Reference.Expected> windows = expected.expected();
+    for (Map.Entry<SeriesWindow, Reference.Expected> entry : windows.entrySet()) {
       List<MinuteCount> got = finals.getOrDefault(entry.getKey(), List.of());
-      Tally want = entry.getValue();
+      Reference.Expected want = entry.getValue();
       if (got.isEmpty()) {
         problems.add("missing " + entry.getKey() + " (want " + want + ")");
       } else if (got.size() > 1) {
         problems.add(got.size() + " finals for " + entry.getKey() + ": " + counts(got));
-      } else if (got.get(0).getCount() != want.count || got.get(0).getUniqueUsers() != want.users.size()) {
+      } else if (got.get(0).getCount() != want.count() || got.get(0).getUniqueUsers() != want.uniqueUsers()) {
         problems.add("wrong " + entry.getKey() + ": got " + counts(got) + ", want " + want);
       }
     }
-    finals.keySet().stream().filter(key -> !expected.windows().containsKey(key))
+    finals.keySet().stream().filter(key -> !windows.containsKey(key))
         .forEach(key -> problems.add("unexpected final " + key + ": " + counts(finals.get(key))));
-    assertTrue(problems.isEmpty(), problems.size() + " of " + expected.windows().size()
+    assertTrue(problems.isEmpty(), problems.size() + " of " + windows.size()
         + " windows wrong, e.g. " + problems.subList(0, Math.min(10, problems.size())));
   }
 
@@ -670,32 +673,9 @@ class TallyIntegrationTest {
     return new SeriesWindow(event.product(), event.eventType(), Math.floorDiv(ms, WINDOW_MS) * WINDOW_MS);
   }
 
-  /** The expected count and users of one window. */
-  private static final class Tally {
-    long count;
-    final Set<String> users = new HashSet<>();
-
-    @Override
-    public String toString() {
-      return count + "/" + users.size();
-    }
-  }
-
-  /** The answer, computed directly from the events. */
-  private static final class Expected {
-    private final Map<SeriesWindow, Tally> windows = new TreeMap<>(
-        Comparator.comparingLong(SeriesWindow::windowStartMs).thenComparing(SeriesWindow::product)
-            .thenComparing(SeriesWindow::eventType));
-
-    void add(UserEvent event) {
-      Tally tally = windows.computeIfAbsent(seriesWindowOf(event), w -> new Tally());
-      tally.count++;
-      tally.users.add(event.username());
-    }
-
-    Map<SeriesWindow, Tally> windows() {
-      return windows;
-    }
+  /** Counts {@code event} in the expected answer. */
+  private static void expect(Reference expected, UserEvent event) {
+    expected.add(event.product(), event.eventType(), event.username(), event.timestampNs());
   }
 
   private enum Format {
@@ -739,7 +719,7 @@ class TallyIntegrationTest {
     static final int SHUFFLE_MS = 400;
 
     final List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-    final Expected expected = new Expected();
+    final Reference expected = new Reference(WINDOW_MS);
 
     static Backlog generate(long seed, String topic, int[] eventsPerPartition) {
       Random random = new Random(seed);
@@ -762,7 +742,7 @@ class TallyIntegrationTest {
         }
         arrivals.sort(Comparator.comparingLong(Arrival::atMs));
         List<UserEvent> events = arrivals.stream().map(Arrival::event).toList();
-        events.forEach(backlog.expected::add);
+        events.forEach(event -> expect(backlog.expected, event));
         backlog.addRecords(random, topic, partition, events);
       }
       return backlog;

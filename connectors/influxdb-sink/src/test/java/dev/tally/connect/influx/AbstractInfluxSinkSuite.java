@@ -1,5 +1,6 @@
 package dev.tally.connect.influx;
 
+import dev.tally.testkit.RecordingSinkTaskContext;
 import static dev.tally.connect.influx.Results.WORKED_MINUTE_MS;
 import static dev.tally.connect.influx.Results.WORKED_MINUTE_NS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,7 +36,7 @@ abstract class AbstractInfluxSinkSuite {
   /** Every point of the contract measurements in the current target, in any order. */
   protected abstract List<Point> readBack();
 
-  protected InfluxDbSinkTask start(Map<String, String> config, FakeSinkTaskContext context) {
+  protected InfluxDbSinkTask start(Map<String, String> config, RecordingSinkTaskContext context) {
     InfluxDbSinkTask task = new InfluxDbSinkTask();
     task.initialize(context);
     task.start(config);
@@ -66,7 +67,7 @@ abstract class AbstractInfluxSinkSuite {
 
   @Test
   void theWorkedExamplesMinuteReadsBackWithExactValuesTagsAndTimestamps() throws Exception {
-    FakeSinkTaskContext context = FakeSinkTaskContext.withReporter();
+    RecordingSinkTaskContext context = RecordingSinkTaskContext.withReporter();
     InfluxDbSinkTask task = start(freshTarget(), context);
     WorkerLoop.deliver(task, context, Results.workedExampleRecords(), Duration.ofSeconds(10));
     task.flush(Map.of());
@@ -78,13 +79,13 @@ abstract class AbstractInfluxSinkSuite {
         Point.cumulative("live", "stuck_in_queue", 1, WORKED_MINUTE_NS),
         Point.unique("automate", "browser_error", 2, WORKED_MINUTE_NS),
         Point.cumulative("automate", "browser_error", 2, WORKED_MINUTE_NS)), readBack());
-    assertEquals(List.of(), context.reports, "live updates are skipped, not reported");
-    assertEquals(List.of(), context.timeouts);
+    assertEquals(List.of(), context.reports(), "live updates are skipped, not reported");
+    assertEquals(List.of(), context.timeouts());
   }
 
   @Test
   void hoursAndDaysOfDistinctUsersReadBackAsTheirOwnMeasurementsBesideTheMinutes() throws Exception {
-    FakeSinkTaskContext context = FakeSinkTaskContext.withReporter();
+    RecordingSinkTaskContext context = RecordingSinkTaskContext.withReporter();
     InfluxDbSinkTask task = start(freshTarget(), context);
     Instant hour = Instant.ofEpochMilli(Math.floorDiv(WORKED_MINUTE_MS, 3_600_000L) * 3_600_000L);
     Instant day = Instant.ofEpochMilli(Math.floorDiv(WORKED_MINUTE_MS, 86_400_000L) * 86_400_000L);
@@ -103,12 +104,12 @@ abstract class AbstractInfluxSinkSuite {
         day.toEpochMilli() * 1_000_000L)), points.toString());
     assertTrue(points.contains(Point.unique("live", "rails-5xx", 1, WORKED_MINUTE_NS)));
     assertEquals(8, points.size(), "six per-minute points and two ranges: " + points);
-    assertEquals(List.of(), context.reports);
+    assertEquals(List.of(), context.reports());
   }
 
   @Test
   void tagValuesWithSpacesCommasEqualsSignsAndNonAsciiComeBackAsTheyWere() throws Exception {
-    FakeSinkTaskContext context = FakeSinkTaskContext.withReporter();
+    RecordingSinkTaskContext context = RecordingSinkTaskContext.withReporter();
     InfluxDbSinkTask task = start(freshTarget(), context);
     List<MinuteCount> results = List.of(
         Results.result("live stream", "rails 5xx", WORKED_MINUTE_MS, 3, 2, true),
@@ -121,14 +122,14 @@ abstract class AbstractInfluxSinkSuite {
     }
     WorkerLoop.deliver(task, context, records, Duration.ofSeconds(10));
     assertSamePoints(pointsOf(results), readBack());
-    assertEquals(List.of(), context.reports);
+    assertEquals(List.of(), context.reports());
   }
 
   @Test
   void manyResultsGoInRequestsOfTheConfiguredSize() throws Exception {
     Map<String, String> config = new HashMap<>(freshTarget());
     config.put(InfluxDbSinkConfig.BATCH_MAX_POINTS, "10");
-    FakeSinkTaskContext context = FakeSinkTaskContext.withReporter();
+    RecordingSinkTaskContext context = RecordingSinkTaskContext.withReporter();
     InfluxDbSinkTask task = start(config, context);
     List<MinuteCount> results = new ArrayList<>();
     List<SinkRecord> records = new ArrayList<>();
@@ -145,7 +146,7 @@ abstract class AbstractInfluxSinkSuite {
 
   @Test
   void anUndecodableRecordGoesToTheReporterAndTheOthersAreWritten() throws Exception {
-    FakeSinkTaskContext context = FakeSinkTaskContext.withReporter();
+    RecordingSinkTaskContext context = RecordingSinkTaskContext.withReporter();
     InfluxDbSinkTask task = start(freshTarget(), context);
     MinuteCount before = Results.result("live", "rails-5xx", WORKED_MINUTE_MS, 2, 1, true);
     MinuteCount after = Results.result("live", "stuck_in_queue", WORKED_MINUTE_MS, 1, 1, true);
@@ -153,8 +154,8 @@ abstract class AbstractInfluxSinkSuite {
     WorkerLoop.deliver(task, context, List.of(Results.record(0, before), garbage,
         Results.record(2, after)), Duration.ofSeconds(10));
     assertSamePoints(pointsOf(List.of(before, after)), readBack());
-    assertEquals(1, context.reports.size());
-    assertEquals(garbage, context.reports.get(0).record());
-    assertTrue(context.reports.get(0).error() instanceof DataException);
+    assertEquals(1, context.reports().size());
+    assertEquals(garbage, context.reports().get(0).record());
+    assertTrue(context.reports().get(0).error() instanceof DataException);
   }
 }

@@ -1,5 +1,6 @@
 package dev.tally.connect.influx;
 
+import dev.tally.testkit.RecordingSinkTaskContext;
 import static dev.tally.connect.influx.Results.WORKED_MINUTE_MS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -80,7 +81,7 @@ class InfluxDb1SinkIntegrationTest extends AbstractInfluxSinkSuite {
 
   @Test
   void valueIsAnIntegerFieldAndWritingTheSameResultsAgainChangesNothing() throws Exception {
-    FakeSinkTaskContext context = FakeSinkTaskContext.withReporter();
+    RecordingSinkTaskContext context = RecordingSinkTaskContext.withReporter();
     InfluxDbSinkTask task = start(freshTarget(), context);
     WorkerLoop.deliver(task, context, Results.workedExampleRecords(), Duration.ofSeconds(10));
     List<Point> first = readBack();
@@ -99,7 +100,7 @@ class InfluxDb1SinkIntegrationTest extends AbstractInfluxSinkSuite {
     AtomicReference<InfluxServer> current = new AtomicReference<>(first);
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     try {
-      FakeSinkTaskContext context = FakeSinkTaskContext.withReporter();
+      RecordingSinkTaskContext context = RecordingSinkTaskContext.withReporter();
       InfluxDbSinkTask task = start(v1Config(first.url(), "outage"), context);
       List<MinuteCount> sent = new ArrayList<>();
       int retries = 0;
@@ -130,9 +131,9 @@ class InfluxDb1SinkIntegrationTest extends AbstractInfluxSinkSuite {
       }
       restart.get();
       assertTrue(retries >= 10, "retried with backoff while down: " + retries);
-      assertTrue(context.timeouts.stream().allMatch(t -> t >= 100 && t <= 1000), context.timeouts
+      assertTrue(context.timeouts().stream().allMatch(t -> t >= 100 && t <= 1000), context.timeouts()
           .toString());
-      assertEquals(List.of(), context.reports);
+      assertEquals(List.of(), context.reports());
       assertSamePoints(pointsOf(sent), InfluxQuery.points(current.get(), "outage"));
     } finally {
       scheduler.shutdownNow();
@@ -149,7 +150,7 @@ class InfluxDb1SinkIntegrationTest extends AbstractInfluxSinkSuite {
     // someone wrote a float 'value' in 2010's shard: integer points there now conflict
     InfluxQuery.write(influx, database, "cumulative_user_event,event_type=old,product=legacy "
         + "value=1.5 " + OLD_MINUTE_MS * 1_000_000L);
-    FakeSinkTaskContext context = FakeSinkTaskContext.withReporter();
+    RecordingSinkTaskContext context = RecordingSinkTaskContext.withReporter();
     InfluxDbSinkTask task = start(config, context);
     List<MinuteCount> good = new ArrayList<>();
     List<SinkRecord> records = new ArrayList<>();
@@ -162,9 +163,9 @@ class InfluxDb1SinkIntegrationTest extends AbstractInfluxSinkSuite {
     records.add(4, Results.record(100, conflicting));
     WorkerLoop.deliver(task, context, records, Duration.ofSeconds(10));
 
-    assertEquals(1, context.reports.size());
-    assertEquals(100, context.reports.get(0).record().kafkaOffset());
-    String message = context.reports.get(0).error().getMessage();
+    assertEquals(1, context.reports().size());
+    assertEquals(100, context.reports().get(0).record().kafkaOffset());
+    String message = context.reports().get(0).error().getMessage();
     assertTrue(message.contains("field type conflict") && message.contains("HTTP 400")
         && message.contains("cumulative_user_event,event_type=late,product=live value=7i "
             + OLD_MINUTE_MS * 1_000_000L), message);
@@ -180,7 +181,7 @@ class InfluxDb1SinkIntegrationTest extends AbstractInfluxSinkSuite {
     Map<String, String> config = freshTarget();
     InfluxQuery.write(influx, database, "unique_user_event,event_type=old,product=legacy "
         + "value=\"text\" " + OLD_MINUTE_MS * 1_000_000L);
-    InfluxDbSinkTask task = start(config, FakeSinkTaskContext.withoutReporter());
+    InfluxDbSinkTask task = start(config, RecordingSinkTaskContext.withoutReporter());
     ConnectException e = assertThrows(ConnectException.class, () -> task.put(List.of(
         Results.record(5, Results.result("live", "late", OLD_MINUTE_MS, 2, 1, true)))));
     assertFalse(e instanceof RetriableException);
@@ -196,7 +197,7 @@ class InfluxDb1SinkIntegrationTest extends AbstractInfluxSinkSuite {
     config.put("errors.tolerance", "all");
     InfluxQuery.write(influx, database, "unique_user_event,event_type=old,product=legacy "
         + "value=\"text\" " + OLD_MINUTE_MS * 1_000_000L);
-    FakeSinkTaskContext context = FakeSinkTaskContext.withoutReporter();
+    RecordingSinkTaskContext context = RecordingSinkTaskContext.withoutReporter();
     InfluxDbSinkTask task = start(config, context);
     MinuteCount good = Results.result("live", "rails-5xx", WORKED_MINUTE_MS, 2, 1, true);
     WorkerLoop.deliver(task, context, List.of(
@@ -211,7 +212,7 @@ class InfluxDb1SinkIntegrationTest extends AbstractInfluxSinkSuite {
   @Test
   void aMissingDatabaseFailsTheTaskWithTheServersAnswer() {
     InfluxDbSinkTask task = start(v1Config(influx.url(), "nowhere"),
-        FakeSinkTaskContext.withReporter());
+        RecordingSinkTaskContext.withReporter());
     ConnectException e = assertThrows(ConnectException.class,
         () -> task.put(Results.workedExampleRecords()));
     assertFalse(e instanceof RetriableException);

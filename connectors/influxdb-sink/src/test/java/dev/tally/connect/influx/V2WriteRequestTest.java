@@ -1,5 +1,6 @@
 package dev.tally.connect.influx;
 
+import dev.tally.testkit.RecordingSinkTaskContext;
 import static dev.tally.connect.influx.Results.WORKED_MINUTE_MS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -104,7 +105,7 @@ class V2WriteRequestTest {
     return config;
   }
 
-  private InfluxDbSinkTask start(Map<String, String> config, FakeSinkTaskContext context) {
+  private InfluxDbSinkTask start(Map<String, String> config, RecordingSinkTaskContext context) {
     InfluxDbSinkTask task = new InfluxDbSinkTask();
     task.initialize(context);
     task.start(config);
@@ -114,7 +115,7 @@ class V2WriteRequestTest {
 
   @Test
   void oneBlockingRequestWithOrgBucketNanosecondPrecisionAndTheToken() {
-    start(config(), FakeSinkTaskContext.withReporter()).put(Results.workedExampleRecords());
+    start(config(), RecordingSinkTaskContext.withReporter()).put(Results.workedExampleRecords());
 
     assertEquals(1, requests.size(), "one request for the whole put");
     Request request = requests.get(0);
@@ -135,7 +136,7 @@ class V2WriteRequestTest {
 
   @Test
   void aPutOfOnlyLiveUpdatesSendsNothing() {
-    InfluxDbSinkTask task = start(config(), FakeSinkTaskContext.withReporter());
+    InfluxDbSinkTask task = start(config(), RecordingSinkTaskContext.withReporter());
     task.put(List.of(Results.record(0,
         Results.result("live", "rails-5xx", WORKED_MINUTE_MS, 1, 1, false))));
     assertEquals(List.of(), requests);
@@ -147,7 +148,7 @@ class V2WriteRequestTest {
     answers = request -> requests.size() <= 3
         ? new Answer(503, "{\"code\":\"unavailable\",\"message\":\"shutting down\"}")
         : Answer.NO_CONTENT;
-    FakeSinkTaskContext context = FakeSinkTaskContext.withReporter();
+    RecordingSinkTaskContext context = RecordingSinkTaskContext.withReporter();
     InfluxDbSinkTask task = start(config(), context);
     RetriableException first = assertThrows(RetriableException.class,
         () -> task.put(Results.workedExampleRecords()));
@@ -155,7 +156,7 @@ class V2WriteRequestTest {
 
     assertEquals(2, WorkerLoop.deliver(task, context, Results.workedExampleRecords(),
         Duration.ofSeconds(10)));
-    assertEquals(List.of(50L, 100L, 200L), context.timeouts);
+    assertEquals(List.of(50L, 100L, 200L), context.timeouts());
     assertEquals(4, requests.size());
     assertEquals(requests.get(0).body(), requests.get(3).body(), "the same points again");
     assertEquals(3, task.metrics().writeRetries.get());
@@ -167,12 +168,12 @@ class V2WriteRequestTest {
     Map<String, String> config = config();
     server.stop(0);
     server = null;
-    FakeSinkTaskContext context = FakeSinkTaskContext.withReporter();
+    RecordingSinkTaskContext context = RecordingSinkTaskContext.withReporter();
     InfluxDbSinkTask task = start(config, context);
     RetriableException e = assertThrows(RetriableException.class,
         () -> task.put(Results.workedExampleRecords()));
     assertTrue(e.getMessage().contains("no response"), e.getMessage());
-    assertEquals(List.of(50L), context.timeouts);
+    assertEquals(List.of(50L), context.timeouts());
   }
 
   @Test
@@ -180,7 +181,7 @@ class V2WriteRequestTest {
     answers = request -> new Answer(500, "{\"code\":\"internal error\",\"message\":\"boom\"}");
     Map<String, String> config = config();
     config.put("influx.max.retries", "2");
-    InfluxDbSinkTask task = start(config, FakeSinkTaskContext.withReporter());
+    InfluxDbSinkTask task = start(config, RecordingSinkTaskContext.withReporter());
     assertThrows(RetriableException.class, () -> task.put(Results.workedExampleRecords()));
     assertThrows(RetriableException.class, () -> task.put(Results.workedExampleRecords()));
     ConnectException last = assertThrows(ConnectException.class,
@@ -197,7 +198,7 @@ class V2WriteRequestTest {
             + "errors encountered on line(s): failure writing points to database: field type "
             + "conflict\"}")
         : Answer.NO_CONTENT;
-    FakeSinkTaskContext context = FakeSinkTaskContext.withReporter();
+    RecordingSinkTaskContext context = RecordingSinkTaskContext.withReporter();
     InfluxDbSinkTask task = start(config(), context);
     List<SinkRecord> records = new ArrayList<>();
     for (int i = 0; i < 16; i++) {
@@ -206,9 +207,9 @@ class V2WriteRequestTest {
     }
     task.put(records);
 
-    assertEquals(1, context.reports.size());
-    assertEquals(11, context.reports.get(0).record().kafkaOffset());
-    assertTrue(context.reports.get(0).error().getMessage().contains("field type conflict"));
+    assertEquals(1, context.reports().size());
+    assertEquals(11, context.reports().get(0).record().kafkaOffset());
+    assertTrue(context.reports().get(0).error().getMessage().contains("field type conflict"));
     List<String> accepted = new ArrayList<>();
     for (Request request : requests) {
       if (!request.body().contains("product=bad")) {
@@ -225,7 +226,7 @@ class V2WriteRequestTest {
   void aRefusedTokenFailsTheTaskWithAHint() {
     answers = request -> new Answer(401, "{\"code\":\"unauthorized\",\"message\":\"unauthorized "
         + "access\"}");
-    InfluxDbSinkTask task = start(config(), FakeSinkTaskContext.withReporter());
+    InfluxDbSinkTask task = start(config(), RecordingSinkTaskContext.withReporter());
     ConnectException e = assertThrows(ConnectException.class,
         () -> task.put(Results.workedExampleRecords()));
     assertFalse(e instanceof RetriableException);

@@ -1,5 +1,6 @@
 package dev.tally.connect.influx;
 
+import dev.tally.testkit.RecordingSinkTaskContext;
 import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.connect.errors.RetriableException;
@@ -17,7 +18,7 @@ final class WorkerLoop {
   }
 
   /** Delivers the batch and returns how many retries it took. */
-  static int deliver(SinkTask task, FakeSinkTaskContext context, List<SinkRecord> records,
+  static int deliver(SinkTask task, RecordingSinkTaskContext context, List<SinkRecord> records,
       Duration within) throws InterruptedException {
     long deadline = System.nanoTime() + within.toNanos();
     int retries = 0;

@@ -1,5 +1,6 @@
 package dev.tally.connect.redis;
 
+import dev.tally.testkit.RecordingSinkTaskContext;
 import static dev.tally.connect.redis.Minutes.fin;
 import static dev.tally.connect.redis.Minutes.minuteAgo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,7 +54,7 @@ final class AclTest {
     }
   }
 
-  private RedisSinkTask task(FakeContext context, Map<String, String> extra) {
+  private RedisSinkTask task(RecordingSinkTaskContext context, Map<String, String> extra) {
     Map<String, String> settings = new HashMap<>(redis.writerSettings());
     settings.putAll(extra);
     task = new RedisSinkTask();
@@ -70,9 +71,9 @@ final class AclTest {
   @Test
   void theWriterMirrorsThroughTheConnector() {
     long ws = minuteAgo(2);
-    FakeContext context = new FakeContext(true);
+    RecordingSinkTaskContext context = RecordingSinkTaskContext.withReporter();
     task(context, Map.of()).put(minutes.records(fin("live", "rails-5xx", ws, 2, 1)));
-    assertTrue(context.reports.isEmpty(), context.reports.toString());
+    assertTrue(context.reports().isEmpty(), context.reports().toString());
     assertEquals("2", admin.hget(RedisSinkSuite.LAYOUT.minuteKey(new Series("live", "rails-5xx"), ws),
         "count"));
   }
@@ -95,20 +96,20 @@ final class AclTest {
   @Test
   void aWriteTheAclRefusesIsReportedWithItsKeyAndTheOthersGoOn() {
     long ws = minuteAgo(2);
-    FakeContext context = new FakeContext(true);
+    RecordingSinkTaskContext context = RecordingSinkTaskContext.withReporter();
     // a prefix outside the writer's ~tally:* pattern: every write is refused, none is retried
     task(context, Map.of(RedisSinkConfig.KEY_PREFIX, "other:"))
         .put(minutes.records(fin("live", "rails-5xx", ws, 2, 1), fin("app", "crash", ws, 1, 1)));
-    assertEquals(2, context.reports.size());
-    String message = context.reports.get(0).error().getMessage();
+    assertEquals(2, context.reports().size());
+    String message = context.reports().get(0).error().getMessage();
     assertTrue(message.contains("other:minute:{live:rails-5xx}:" + ws) && message.contains("NOPERM"),
         message);
-    assertTrue(context.timeouts.isEmpty());
+    assertTrue(context.timeouts().isEmpty());
   }
 
   @Test
   void aWrongPasswordFailsTheTaskWithTheCause() {
-    RedisSinkTask task = task(new FakeContext(true), Map.of(RedisSinkConfig.PASSWORD, "wrong"));
+    RedisSinkTask task = task(RecordingSinkTaskContext.withReporter(), Map.of(RedisSinkConfig.PASSWORD, "wrong"));
     ConnectException failure = assertThrows(ConnectException.class,
         () -> task.put(minutes.records(fin("live", "rails-5xx", minuteAgo(2), 2, 1))));
     assertTrue(failure.getMessage().contains("WRONGPASS") && failure.getMessage().contains("redis.user"),
@@ -118,7 +119,7 @@ final class AclTest {
   @Test
   void theAnalystReadsTheMirrorAndIsDeniedEveryWrite() {
     long ws = minuteAgo(2);
-    task(new FakeContext(true), Map.of()).put(minutes.records(fin("live", "rails-5xx", ws, 2, 1)));
+    task(RecordingSinkTaskContext.withReporter(), Map.of()).put(minutes.records(fin("live", "rails-5xx", ws, 2, 1)));
     String minuteKey = RedisSinkSuite.LAYOUT.minuteKey(new Series("live", "rails-5xx"), ws);
     admin.set("other:secret", "x");
     try (UnifiedJedis analyst = redis.client(AclRedis.ANALYST)) {

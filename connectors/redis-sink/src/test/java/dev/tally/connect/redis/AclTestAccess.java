@@ -1,5 +1,6 @@
 package dev.tally.connect.redis;
 
+import dev.tally.testkit.RecordingSinkTaskContext;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -35,7 +36,7 @@ public final class AclTestAccess implements AutoCloseable {
   public void write(List<MinuteCount> counts) {
     Map<String, String> settings = new HashMap<>(redis.writerSettings());
     RedisSinkTask task = new RedisSinkTask();
-    FakeContext context = new FakeContext(true);
+    RecordingSinkTaskContext context = RecordingSinkTaskContext.withReporter();
     task.initialize(context);
     task.start(settings);
     try {
@@ -43,8 +44,8 @@ public final class AclTestAccess implements AutoCloseable {
     } finally {
       task.stop();
     }
-    if (!context.reports.isEmpty()) {
-      throw new IllegalStateException("records reported: " + context.reports);
+    if (!context.reports().isEmpty()) {
+      throw new IllegalStateException("records reported: " + context.reports());
     }
   }
 

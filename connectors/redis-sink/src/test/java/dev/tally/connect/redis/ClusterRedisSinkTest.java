@@ -1,5 +1,7 @@
 package dev.tally.connect.redis;
 
+import dev.tally.testkit.RedisProcess;
+import dev.tally.testkit.RecordingSinkTaskContext;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -88,7 +90,7 @@ final class ClusterRedisSinkTest extends RedisSinkSuite {
 
   @Test
   void theMirrorSpreadsOverTheMastersAndASeriesStaysOnOne() {
-    writeInBatches(task(new FakeContext(true)), history(), 50);
+    writeInBatches(task(RecordingSinkTaskContext.withReporter()), history(), 50);
     int mastersWithKeys = 0;
     for (UnifiedJedis node : NODE_CLIENTS) {
       Map<String, String> keys = MirrorSnapshot.of(List.of(node), PREFIX);

@@ -1,5 +1,6 @@
 package dev.tally.connect.redis;
 
+import dev.tally.testkit.RecordingSinkTaskContext;
 import static dev.tally.connect.redis.Minutes.MINUTE;
 import static dev.tally.connect.redis.Minutes.fin;
 import static dev.tally.connect.redis.Minutes.live;
@@ -65,7 +66,7 @@ abstract class RedisSinkSuite {
   }
 
   /** A started task with this flavour's connection, {@code extra} settings and {@code context}. */
-  RedisSinkTask task(FakeContext context, Map<String, String> extra) {
+  RedisSinkTask task(RecordingSinkTaskContext context, Map<String, String> extra) {
     Map<String, String> settings = new HashMap<>(connection());
     settings.put("topics", Minutes.TOPIC);
     settings.put(RedisSinkConfig.RETRY_BACKOFF_MS, "100");
@@ -77,7 +78,7 @@ abstract class RedisSinkSuite {
     return task;
   }
 
-  RedisSinkTask task(FakeContext context) {
+  RedisSinkTask task(RecordingSinkTaskContext context) {
     return task(context, Map.of());
   }
 
@@ -100,7 +101,7 @@ abstract class RedisSinkSuite {
   @Test
   void writesOneHashPerSeriesAndMinuteWithIndexCatalogAndRankings() {
     long ws = minuteAgo(3);
-    task(new FakeContext(true)).put(minutes.records(
+    task(RecordingSinkTaskContext.withReporter()).put(minutes.records(
         fin("live", "rails-5xx", ws, 2, 1),
         fin("live", "stuck_in_queue", ws, 1, 1),
         fin("automate", "browser_error", ws, 2, 2)));
@@ -159,7 +160,7 @@ abstract class RedisSinkSuite {
       }
     }
     Map<String, String> retention = Map.of(RedisSinkConfig.RETENTION_MS, Long.toString(30L * 86_400_000L));
-    RedisSinkTask task = task(new FakeContext(true), retention);
+    RedisSinkTask task = task(RecordingSinkTaskContext.withReporter(), retention);
     for (int from = 0; from < values.size(); from += 500) {
       task.put(minutes.usersRecords(values.subList(from, Math.min(values.size(), from + 500))));
     }
@@ -218,7 +219,7 @@ abstract class RedisSinkSuite {
   void aFinalValueIsNeverOverwrittenByALiveUpdateThatArrivesAfterIt() {
     long ws = minuteAgo(2);
     Series series = new Series("live", "rails-5xx");
-    RedisSinkTask task = task(new FakeContext(true));
+    RedisSinkTask task = task(RecordingSinkTaskContext.withReporter());
     task.put(minutes.records(live("live", "rails-5xx", ws, 5, 3, 20), fin("live", "rails-5xx", ws, 9, 4)));
     // a late live update, in its own batch, then one in the same batch as a replayed final
     task.put(minutes.records(live("live", "rails-5xx", ws, 7, 3, 40)));
@@ -235,7 +236,7 @@ abstract class RedisSinkSuite {
   void liveUpdatesKeepTheLatestComputationAndTheFinalReplacesThem() {
     long ws = minuteAgo(1);
     Series series = new Series("live", "rails-5xx");
-    RedisSinkTask task = task(new FakeContext(true));
+    RedisSinkTask task = task(RecordingSinkTaskContext.withReporter());
     task.put(minutes.records(live("live", "rails-5xx", ws, 7, 3, 40)));
     task.put(minutes.records(live("live", "rails-5xx", ws, 5, 2, 20)));
     assertEquals("7", minute(series, ws).get("count"));
@@ -276,33 +277,33 @@ abstract class RedisSinkSuite {
   @Test
   void replayingTheTopicFromTheStartGivesTheSameState() {
     List<MinuteCount> history = history();
-    writeInBatches(task(new FakeContext(true)), history, 7);
+    writeInBatches(task(RecordingSinkTaskContext.withReporter()), history, 7);
     Map<String, String> before = snapshot();
     assertEquals(6 * 4 + 4 + 1 + 6 * 2, before.size(), before.keySet().toString());
 
     // the same task again, and a fresh one with other batch boundaries
-    writeInBatches(task(new FakeContext(true)), history, 7);
+    writeInBatches(task(RecordingSinkTaskContext.withReporter()), history, 7);
     assertEquals(before, snapshot());
-    writeInBatches(task(new FakeContext(true)), history, 5);
+    writeInBatches(task(RecordingSinkTaskContext.withReporter()), history, 5);
     assertEquals(before, snapshot());
   }
 
   @Test
   void afterRedisLosesItsDataAReplayRebuildsTheSameState() {
     List<MinuteCount> history = history();
-    writeInBatches(task(new FakeContext(true)), history, 10);
+    writeInBatches(task(RecordingSinkTaskContext.withReporter()), history, 10);
     Map<String, String> before = snapshot();
 
     dataNodes().forEach(UnifiedJedis::flushAll);
     assertTrue(snapshot().isEmpty());
-    writeInBatches(task(new FakeContext(true)), history, 10);
+    writeInBatches(task(RecordingSinkTaskContext.withReporter()), history, 10);
     assertEquals(before, snapshot());
   }
 
   @Test
   void aRecordThatIsNotAMinuteCountIsReportedAndTheOthersAreWritten() throws IOException {
     long ws = minuteAgo(2);
-    FakeContext context = new FakeContext(true);
+    RecordingSinkTaskContext context = RecordingSinkTaskContext.withReporter();
     List<SinkRecord> batch = new ArrayList<>(minutes.records(fin("live", "rails-5xx", ws, 2, 1)));
     SinkRecord garbage = minutes.record(null, new byte[] {1, 2, 3});
     ByteBuffer event = Event.newBuilder().setEventType("x").setProduct("y").setUsername("u")
@@ -319,17 +320,17 @@ abstract class RedisSinkSuite {
     task(context).put(batch);
 
     assertEquals(List.of(garbage, wrongSchema, noValue),
-        context.reports.stream().map(FakeContext.Report::record).toList());
-    assertTrue(context.reports.get(1).error().getMessage()
-        .contains("not an Avro single-object MinuteCount"), context.reports.get(1).error().getMessage());
-    assertTrue(context.reports.get(1).error().getMessage().contains(Minutes.TOPIC + "-0@"));
+        context.reports().stream().map(RecordingSinkTaskContext.Report::record).toList());
+    assertTrue(context.reports().get(1).error().getMessage()
+        .contains("not an Avro single-object MinuteCount"), context.reports().get(1).error().getMessage());
+    assertTrue(context.reports().get(1).error().getMessage().contains(Minutes.TOPIC + "-0@"));
     assertEquals("2", minute(new Series("live", "rails-5xx"), ws).get("count"));
     assertEquals("3", minute(new Series("app", "crash"), ws).get("count"));
   }
 
   @Test
   void aRecordThatIsNotAMinuteCountFailsTheTaskWhenSoConfigured() {
-    RedisSinkTask task = task(new FakeContext(true), Map.of(RedisSinkConfig.ON_PERMANENT_FAILURE, "fail"));
+    RedisSinkTask task = task(RecordingSinkTaskContext.withReporter(), Map.of(RedisSinkConfig.ON_PERMANENT_FAILURE, "fail"));
     ConnectException failure = assertThrows(ConnectException.class,
         () -> task.put(List.of(minutes.record(null, new byte[] {1, 2, 3}))));
     assertTrue(failure.getMessage().contains("not an Avro single-object MinuteCount"), failure.getMessage());
@@ -341,13 +342,13 @@ abstract class RedisSinkSuite {
     Series blocked = new Series("app", "crash");
     String blockedKey = LAYOUT.minuteKey(blocked, ws);
     admin().set(blockedKey, "not a hash");
-    FakeContext context = new FakeContext(true);
+    RecordingSinkTaskContext context = RecordingSinkTaskContext.withReporter();
 
     task(context).put(minutes.records(fin("live", "rails-5xx", ws, 2, 1), fin("app", "crash", ws, 3, 3),
         fin("automate", "browser_error", ws, 4, 2)));
 
-    assertEquals(1, context.reports.size());
-    String message = context.reports.get(0).error().getMessage();
+    assertEquals(1, context.reports().size());
+    String message = context.reports().get(0).error().getMessage();
     assertTrue(message.contains(blockedKey) && message.contains("WRONGTYPE"), message);
     assertEquals("2", minute(new Series("live", "rails-5xx"), ws).get("count"));
     assertEquals("4", minute(new Series("automate", "browser_error"), ws).get("count"));
@@ -360,7 +361,7 @@ abstract class RedisSinkSuite {
     long ws = minuteAgo(2);
     String blockedKey = LAYOUT.minuteKey(new Series("app", "crash"), ws);
     admin().set(blockedKey, "not a hash");
-    RedisSinkTask task = task(new FakeContext(true), Map.of(RedisSinkConfig.ON_PERMANENT_FAILURE, "fail"));
+    RedisSinkTask task = task(RecordingSinkTaskContext.withReporter(), Map.of(RedisSinkConfig.ON_PERMANENT_FAILURE, "fail"));
 
     ConnectException failure = assertThrows(ConnectException.class,
         () -> task.put(minutes.records(fin("app", "crash", ws, 3, 3))));
@@ -373,7 +374,7 @@ abstract class RedisSinkSuite {
     long ws = minuteAgo(2);
     String product = "we:ird|{prod} uct %41";
     String eventType = "ünï cödé:{}|日本 }{";
-    task(new FakeContext(true)).put(minutes.records(fin(product, eventType, ws, 5, 2),
+    task(RecordingSinkTaskContext.withReporter()).put(minutes.records(fin(product, eventType, ws, 5, 2),
         fin("{", "}", ws, 1, 1)));
 
     Series series = new Series(product, eventType);
@@ -391,13 +392,13 @@ abstract class RedisSinkSuite {
   void recordsOfWindowsOlderThanTheRetentionAreSkipped() {
     long old = minuteAgo(10);
     long recent = minuteAgo(1);
-    FakeContext context = new FakeContext(true);
+    RecordingSinkTaskContext context = RecordingSinkTaskContext.withReporter();
     task(context, Map.of(RedisSinkConfig.RETENTION_MS, "300000"))
         .put(minutes.records(fin("live", "rails-5xx", old, 1, 1), fin("live", "rails-5xx", recent, 2, 2)));
 
     assertTrue(minute(new Series("live", "rails-5xx"), old).isEmpty());
     assertEquals("2", minute(new Series("live", "rails-5xx"), recent).get("count"));
     assertEquals(recent + MINUTE + 300_000, admin().pexpireTime(LAYOUT.minuteKey(new Series("live", "rails-5xx"), recent)));
-    assertTrue(context.reports.isEmpty());
+    assertTrue(context.reports().isEmpty());
   }
 }

@@ -1,5 +1,7 @@
 package dev.tally.connect.redis;
 
+import dev.tally.testkit.RedisProcess;
+import dev.tally.testkit.RecordingSinkTaskContext;
 import static dev.tally.connect.redis.Minutes.MINUTE;
 import static dev.tally.connect.redis.Minutes.fin;
 import static dev.tally.connect.redis.Minutes.live;
@@ -132,7 +134,7 @@ final class SentinelRedisSinkTest extends RedisSinkSuite {
   @Test
   @Order(Integer.MAX_VALUE)
   void killingTheMasterMidWriteLosesNoFinalValue() throws InterruptedException {
-    FakeContext context = new FakeContext(true);
+    RecordingSinkTaskContext context = RecordingSinkTaskContext.withReporter();
     RedisSinkTask task = task(context, Map.of(RedisSinkConfig.RETRY_BACKOFF_MS, "200",
         RedisSinkConfig.RETRY_BACKOFF_MAX_MS, "1000", RedisSinkConfig.RETRY_TIMEOUT_MS, "60000",
         RedisSinkConfig.TIMEOUT_MS, "1000"));
@@ -170,7 +172,7 @@ final class SentinelRedisSinkTest extends RedisSinkSuite {
         } catch (RetriableException e) {
           // what the worker does: the same batch again after the timeout the task asked for
           retries++;
-          Thread.sleep(context.timeouts.get(context.timeouts.size() - 1));
+          Thread.sleep(context.timeouts().get(context.timeouts().size() - 1));
         }
       }
       written.incrementAndGet();
@@ -186,6 +188,6 @@ final class SentinelRedisSinkTest extends RedisSinkSuite {
         assertEquals("1", stored.get("is_final"));
       }
     }
-    assertTrue(context.reports.isEmpty(), context.reports.toString());
+    assertTrue(context.reports().isEmpty(), context.reports().toString());
   }
 }

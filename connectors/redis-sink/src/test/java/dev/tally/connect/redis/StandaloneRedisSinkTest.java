@@ -1,5 +1,6 @@
 package dev.tally.connect.redis;
 
+import dev.tally.testkit.RecordingSinkTaskContext;
 import static dev.tally.connect.redis.Minutes.fin;
 import static dev.tally.connect.redis.Minutes.minuteAgo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -57,7 +58,7 @@ final class StandaloneRedisSinkTest extends RedisSinkSuite {
   @Test
   void aStoppedServerIsATransientFailureRetriedWithBackoffUntilItIsBack() {
     long ws = minuteAgo(2);
-    FakeContext context = new FakeContext(true);
+    RecordingSinkTaskContext context = RecordingSinkTaskContext.withReporter();
     RedisSinkTask task = task(context, Map.of(RedisSinkConfig.RETRY_BACKOFF_MS, "100",
         RedisSinkConfig.RETRY_BACKOFF_MAX_MS, "300"));
     task.put(minutes.records(fin("live", "rails-5xx", ws, 1, 1)));
@@ -69,7 +70,7 @@ final class StandaloneRedisSinkTest extends RedisSinkSuite {
       RetriableException failure = assertThrows(RetriableException.class, () -> task.put(batch));
       assertTrue(failure.getMessage().startsWith("Transient Redis failure"), failure.getMessage());
     }
-    assertEquals(List.of(100L, 200L, 300L), context.timeouts);
+    assertEquals(List.of(100L, 200L, 300L), context.timeouts());
 
     redis = RedisServer.start(DIR, port);
     // the admin's pooled connections died with the server
@@ -77,12 +78,12 @@ final class StandaloneRedisSinkTest extends RedisSinkSuite {
     admin = RedisClient.create(redis.host(), redis.port());
     task.put(batch);
     assertEquals("3", minute(new Series("app", "crash"), ws).get("count"));
-    assertTrue(context.reports.isEmpty());
+    assertTrue(context.reports().isEmpty());
   }
 
   @Test
   void transientFailuresFailTheTaskOnceTheRetryTimeoutHasPassed() {
-    RedisSinkTask task = task(new FakeContext(true), Map.of(RedisSinkConfig.HOSTS, "127.0.0.1:1",
+    RedisSinkTask task = task(RecordingSinkTaskContext.withReporter(), Map.of(RedisSinkConfig.HOSTS, "127.0.0.1:1",
         RedisSinkConfig.RETRY_TIMEOUT_MS, "0"));
     ConnectException failure = assertThrows(ConnectException.class,
         () -> task.put(minutes.records(fin("app", "crash", minuteAgo(2), 3, 2))));

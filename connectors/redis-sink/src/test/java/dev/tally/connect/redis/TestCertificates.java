@@ -1,5 +1,6 @@
 package dev.tally.connect.redis;
 
+import dev.tally.testkit.RedisProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package dev.tally.connect.redis;
 
+import dev.tally.testkit.RedisProcess;
+import dev.tally.testkit.RecordingSinkTaskContext;
 import static dev.tally.connect.redis.Minutes.fin;
 import static dev.tally.connect.redis.Minutes.minuteAgo;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -77,7 +79,7 @@ final class TlsRedisSinkTest extends RedisSinkSuite {
     Map<String, String> settings = new HashMap<>(connection());
     // the client's own store holds no CA: the server's certificate cannot be trusted
     settings.put(RedisSinkConfig.SSL_TRUSTSTORE_LOCATION, certificates.file("client.p12"));
-    RedisSinkTask task = task(new FakeContext(true), settings);
+    RedisSinkTask task = task(RecordingSinkTaskContext.withReporter(), settings);
     ConnectException failure = assertThrows(ConnectException.class,
         () -> task.put(minutes.records(fin("live", "rails-5xx", minuteAgo(2), 2, 1))));
     assertTrue(failure.getMessage().contains("TLS settings"), failure.getMessage());

@@ -1,4 +1,4 @@
-package dev.tally.reliability;
+package dev.tally.testkit;
 
 import dev.tally.schema.SeriesWindow;
 import java.util.HashMap;
@@ -8,9 +8,10 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The expected answer, computed from the events the harness got acknowledged, by the plainest code
- * there is: a map from (series, window) to an event count and a set of user names. It shares no code
- * with Tally, so a bug in Tally's window math cannot hide in both.
+ * The expected answer, computed from the events sent (or, in the reliability harness, the events
+ * Kafka acknowledged), by the plainest code there is: a map from (series, window) to an event count
+ * and a set of user names. It shares no code with Tally, so a bug in Tally's window math cannot hide
+ * in both. Thread-safe.
  */
 public final class Reference {
 
@@ -36,7 +37,7 @@ public final class Reference {
     return Math.floorDiv(ms, windowMs) * windowMs;
   }
 
-  /** Counts one event that Kafka acknowledged. */
+  /** Counts one event. */
   public synchronized void add(String product, String eventType, String username, long timestampNs) {
     SeriesWindow key = new SeriesWindow(product, eventType, windowOf(timestampNs));
     counts.computeIfAbsent(key, k -> new long[1])[0]++;
@@ -48,6 +49,17 @@ public final class Reference {
     Map<SeriesWindow, Expected> all = new TreeMap<>();
     counts.forEach((key, count) -> all.put(key, new Expected(count[0], users.get(key).size())));
     return all;
+  }
+
+  /** The distinct users of one (series, window), empty if it has no events. */
+  public synchronized Set<String> users(SeriesWindow window) {
+    return Set.copyOf(users.getOrDefault(window, Set.of()));
+  }
+
+  /** The end (epoch ms, exclusive) of the last window with an event. */
+  public synchronized long lastWindowEndMs() {
+    return counts.keySet().stream().mapToLong(SeriesWindow::windowStartMs).max().orElseThrow()
+        + windowMs;
   }
 
   /** Events counted so far. */

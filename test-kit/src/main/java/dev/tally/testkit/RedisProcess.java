@@ -1,4 +1,4 @@
-package dev.tally.connect.redis;
+package dev.tally.testkit;
 
 import dev.tally.localstack.ChildProcess;
 import java.io.IOException;
@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * {@link ChildProcess} ready when its log shows a given line; {@link #kill()} is a SIGKILL, for
  * failover tests.
  */
-final class RedisProcess implements AutoCloseable {
+public final class RedisProcess implements AutoCloseable {
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
 
@@ -35,7 +35,7 @@ final class RedisProcess implements AutoCloseable {
   }
 
   /** A server on {@code port} in {@code dir}, with extra arguments, ready to accept connections. */
-  static RedisProcess server(Path directory, int port, List<String> extraArgs) {
+  public static RedisProcess server(Path directory, int port, List<String> extraArgs) {
     Path dir = directory.toAbsolutePath();
     List<String> command = new ArrayList<>(List.of("redis-server",
         "--bind", "127.0.0.1", "--port", Integer.toString(port), "--save", "", "--appendonly", "no",
@@ -45,7 +45,7 @@ final class RedisProcess implements AutoCloseable {
   }
 
   /** A Sentinel from {@code config} (which it rewrites), ready once it monitors its master. */
-  static RedisProcess sentinel(Path directory, int port, String config) {
+  public static RedisProcess sentinel(Path directory, int port, String config) {
     Path dir = directory.toAbsolutePath();
     Path file = dir.resolve("sentinel.conf");
     try {
@@ -78,7 +78,7 @@ final class RedisProcess implements AutoCloseable {
   }
 
   /** Waits until the log has {@code line}. */
-  void awaitLog(String line, Duration timeout) {
+  public void awaitLog(String line, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!logText().contains(line)) {
       if (!process.isAlive()) {
@@ -91,7 +91,7 @@ final class RedisProcess implements AutoCloseable {
     }
   }
 
-  String logText() {
+  public String logText() {
     try {
       return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
     } catch (IOException e) {
@@ -99,12 +99,12 @@ final class RedisProcess implements AutoCloseable {
     }
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
   /** SIGKILL: the server dies without a word, as in a crash. */
-  void kill() {
+  public void kill() {
     process.kill();
   }
 
@@ -113,7 +113,7 @@ final class RedisProcess implements AutoCloseable {
     process.close();
   }
 
-  static void sleep(long ms) {
+  public static void sleep(long ms) {
     try {
       Thread.sleep(ms);
     } catch (InterruptedException e) {
@@ -123,7 +123,7 @@ final class RedisProcess implements AutoCloseable {
   }
 
   /** {@code count} ports that are free, each with its cluster bus port (+10000) free as well. */
-  static List<Integer> freePortsWithBus(int count) {
+  public static List<Integer> freePortsWithBus(int count) {
     List<Integer> ports = new ArrayList<>();
     while (ports.size() < count) {
       int port = ThreadLocalRandom.current().nextInt(20_000, 55_000);
@@ -134,7 +134,7 @@ final class RedisProcess implements AutoCloseable {
     return ports;
   }
 
-  static boolean isFree(int port) {
+  public static boolean isFree(int port) {
     try (ServerSocket socket = new ServerSocket()) {
       socket.bind(new InetSocketAddress("127.0.0.1", port));
       return true;
@@ -144,7 +144,7 @@ final class RedisProcess implements AutoCloseable {
   }
 
   /** Runs a command to the end; returns its output, or throws with it when it fails. */
-  static String run(Path dir, List<String> command) {
+  public static String run(Path dir, List<String> command) {
     try {
       Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
           .start();
