@@ -33,11 +33,7 @@ import picocli.CommandLine.Option;
 public final class GatewayCommand implements Callable<Integer> {
 
   @Mixin
-  ConfigOptions config;
-
-  @Option(names = {"-b", "--bootstrap-servers"}, paramLabel = "HOST:PORT[,HOST:PORT]",
-      description = "Kafka brokers (same as --set bootstrap.servers=...).")
-  String bootstrapServers;
+  ClusterOptions cluster;
 
   @Option(names = "--http", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8086",
       description = "The HTTP listener (default: ${DEFAULT-VALUE}, InfluxDB's port).")
@@ -81,7 +77,7 @@ public final class GatewayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    TallyConfig tally = config.load(Map.of(), bootstrapServers);
+    TallyConfig tally = cluster.load();
     InetSocketAddress httpAddress = address(http, "--http");
     GatewaySettings settings = new GatewaySettings(httpAddress, udp == null ? null : address(udp, "--udp"),
         Precision.parse(udpPrecision), maxBodySize, Credentials.load(credentials, System.getenv()),

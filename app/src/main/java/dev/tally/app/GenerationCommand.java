@@ -35,14 +35,10 @@ public final class GenerationCommand {
   /** The old generation's configuration, shared by the subcommands. */
   static final class OldGeneration {
     @Mixin
-    ConfigOptions config;
-
-    @Option(names = {"-b", "--bootstrap-servers"}, paramLabel = "HOST:PORT[,HOST:PORT]",
-        description = "Kafka brokers (same as --set bootstrap.servers=...).")
-    String bootstrapServers;
+    ClusterOptions cluster;
 
     TallyConfig load() {
-      return config.load(Map.of(), bootstrapServers);
+      return cluster.load();
     }
 
     /** The boundary the old generation was restarted with, which the later steps work from. */

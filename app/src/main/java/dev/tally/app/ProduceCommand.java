@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,11 +44,7 @@ public final class ProduceCommand implements Callable<Integer> {
   private static final long PROGRESS_EVERY_MS = 2_000;
 
   @Mixin
-  ConfigOptions config;
-
-  @Option(names = {"-b", "--bootstrap-servers"}, paramLabel = "HOST:PORT[,HOST:PORT]",
-      description = "Kafka brokers (same as --set bootstrap.servers=...).")
-  String bootstrapServers;
+  ClusterOptions cluster;
 
   @Option(names = "--raw", description = "Send each line as it is, keyed by nothing.")
   boolean raw;
@@ -63,7 +58,7 @@ public final class ProduceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
-    TallyConfig settings = config.load(Map.of(), bootstrapServers);
+    TallyConfig settings = cluster.load();
     String topic = settings.getString(TallyConfig.EVENTS_TOPIC);
     Counts counts = new Counts();
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties(settings),

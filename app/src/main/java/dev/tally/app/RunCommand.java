@@ -1,11 +1,9 @@
 package dev.tally.app;
 
 import dev.tally.topology.TallyApp;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** Runs one Tally instance against a Kafka cluster until it is stopped. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -16,14 +14,10 @@ import picocli.CommandLine.Option;
 public final class RunCommand implements Callable<Integer> {
 
   @Mixin
-  ConfigOptions config;
-
-  @Option(names = {"-b", "--bootstrap-servers"}, paramLabel = "HOST:PORT[,HOST:PORT]",
-      description = "Kafka brokers (same as --set bootstrap.servers=...).")
-  String bootstrapServers;
+  ClusterOptions cluster;
 
   @Override
   public Integer call() throws InterruptedException {
-    return TallyApp.runUntilStopped(config.load(Map.of(), bootstrapServers));
+    return TallyApp.runUntilStopped(cluster.load());
   }
 }

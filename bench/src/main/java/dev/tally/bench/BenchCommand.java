@@ -47,7 +47,7 @@ import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -140,12 +140,8 @@ public final class BenchCommand implements Callable<Integer> {
           + "worker with the shipped Redis mirror and InfluxDB sink configurations.")
   boolean skipSinks;
 
-  @Option(names = "--output", paramLabel = "FILE",
-      description = "Write the tables as this command's section of FILE (e.g. BENCHMARKS.md), keeping the rest.")
-  Path output;
-
-  @Spec
-  CommandSpec spec;
+  @Mixin
+  BenchmarkFile resultsFile;
 
   private final PrintStream log = System.err;
   private final List<LatencyBench.LatencyRun> latencies = new ArrayList<>();
@@ -220,10 +216,7 @@ public final class BenchCommand implements Callable<Integer> {
         + (skewed.isEmpty() && transactional.isEmpty() ? "" : TimeBench.table(skewed, transactional,
             partitions, timeEvents, timeSeconds, latencyRate));
     System.out.println(table);
-    if (output != null) {
-      BenchmarkFile.writeSection(output, "pipeline", markdown(table));
-      log.println("# wrote the pipeline section of " + output);
-    }
+    resultsFile.write("pipeline", markdown(table), log);
     return 0;
   }
 
@@ -715,7 +708,7 @@ public final class BenchCommand implements Callable<Integer> {
         + String.format("- backlog: %,d Avro events, %d partitions, %d series (%s), %d users per "
             + "series, %d minutes of event time, 1-minute windows, grace 10 s%n", events, partitions,
             series, skew, users, minutes)
-        + "- command: `./tally bench " + String.join(" ", BenchmarkFile.ownArguments(spec)) + "`\n"
+        + "- command: `./tally bench " + String.join(" ", resultsFile.ownArguments()) + "`\n"
         + "- one in-process KRaft broker in the same JVM; runs: " + runs + " (the first meets a cold "
         + "JIT: take the medians); the machine's cores may be shared with other work\n"
         + "- timing: from start to the last final result (Tally, naive) or the last record read "

@@ -1,20 +1,42 @@
 package dev.tally.bench;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * A results file that several benchmark commands write into, each its own section: the section
  * between {@code <!-- NAME: begin -->} and {@code <!-- NAME: end -->} is replaced, or appended when
- * the file has none, and the rest of the file is kept as it is.
+ * the file has none, and the rest of the file is kept as it is. As a picocli mixin, a command's
+ * {@code --output FILE} option and the command line it was given.
  */
 final class BenchmarkFile {
 
-  private BenchmarkFile() {}
+  @Option(names = "--output", paramLabel = "FILE",
+      description = "Write the results as this command's section of FILE (e.g. BENCHMARKS.md), keeping the rest.")
+  Path output;
+
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec command;
+
+  /** The arguments this command was given, after its name. */
+  List<String> ownArguments() {
+    return ownArguments(command);
+  }
+
+  /** Writes {@code markdown} as section {@code name} of the {@code --output} file, if one was given. */
+  void write(String name, String markdown, PrintStream log) throws IOException {
+    if (output != null) {
+      writeSection(output, name, markdown);
+      log.println("# wrote the " + name + " section of " + output);
+    }
+  }
 
   /** The command line's arguments after the command's name, run as a subcommand of {@code tally} or alone. */
   static List<String> ownArguments(CommandSpec spec) {

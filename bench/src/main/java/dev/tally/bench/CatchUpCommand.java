@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -102,9 +103,8 @@ public final class CatchUpCommand implements Callable<Integer> {
       description = "JVM options of every job, space-separated (default: none, the JVM's defaults).")
   String jobJavaOpts;
 
-  @Option(names = "--output", paramLabel = "FILE",
-      description = "Write the table as this command's section of FILE (e.g. BENCHMARKS.md), keeping the rest.")
-  Path output;
+  @Mixin
+  BenchmarkFile resultsFile;
 
   @Spec
   CommandSpec spec;
@@ -186,10 +186,7 @@ public final class CatchUpCommand implements Callable<Integer> {
     }
     String table = table(results);
     System.out.println(table);
-    if (output != null) {
-      BenchmarkFile.writeSection(output, "catchup", markdown(backlogs.get(0), table));
-      log.println("# wrote the catch-up section of " + output);
-    }
+    resultsFile.write("catchup", markdown(backlogs.get(0), table), log);
     return 0;
   }
 
@@ -365,7 +362,7 @@ public final class CatchUpCommand implements Callable<Integer> {
         + "- machine: " + Runtime.getRuntime().availableProcessors() + " cores, Java "
         + System.getProperty("java.version") + ", " + System.getProperty("os.name") + "\n"
         + "- date: " + Instant.now() + "\n"
-        + "- command: `./tally catchup " + String.join(" ", BenchmarkFile.ownArguments(spec).stream()
+        + "- command: `./tally catchup " + String.join(" ", resultsFile.ownArguments().stream()
             .map(this::shown).toList()) + "`\n"
         + "- backlog: " + backlog.describe() + ", 1-minute windows, grace 10 s; "
         + (keys.size() > 1 ? "the same events in a topic per input (null keys: the producer's "

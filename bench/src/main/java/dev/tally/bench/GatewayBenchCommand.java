@@ -42,9 +42,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Lines per second, and per core, through the gateway (HTTP batches, UDP datagrams) against a plain
@@ -87,12 +87,8 @@ public final class GatewayBenchCommand implements Callable<Integer> {
   @Option(names = "--runs", defaultValue = "3", description = "Runs; medians are reported (default ${DEFAULT-VALUE}).")
   int runs;
 
-  @Option(names = "--output", paramLabel = "FILE",
-      description = "Write the table as this command's section of FILE (e.g. BENCHMARKS.md), keeping the rest.")
-  Path output;
-
-  @Spec
-  CommandSpec spec;
+  @Mixin
+  BenchmarkFile resultsFile;
 
   private final PrintStream log = System.err;
 
@@ -139,10 +135,7 @@ public final class GatewayBenchCommand implements Callable<Integer> {
     }
     String table = table(results);
     System.out.println(table);
-    if (output != null) {
-      BenchmarkFile.writeSection(output, "gateway", markdown(table));
-      log.println("# wrote the gateway section of " + output);
-    }
+    resultsFile.write("gateway", markdown(table), log);
     return 0;
   }
 
@@ -432,7 +425,7 @@ public final class GatewayBenchCommand implements Callable<Integer> {
   }
 
   private String markdown(String table) {
-    List<String> args = BenchmarkFile.ownArguments(spec);
+    List<String> args = resultsFile.ownArguments();
     return "## Gateway: lines/s through the InfluxDB-compatible write endpoint\n\n"
         + "Written by `./tally bench-gateway`; do not edit by hand.\n\n"
         + "- machine: " + Runtime.getRuntime().availableProcessors() + " cores, Java "

@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.sink.SinkRecord;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import redis.clients.jedis.UnifiedJedis;
@@ -64,12 +64,8 @@ public final class UniquesBenchCommand implements Callable<Integer> {
   @Option(names = "--queries", defaultValue = "20", description = "Times each query runs; the median is reported (default ${DEFAULT-VALUE}).")
   int queries;
 
-  @Option(names = "--output", paramLabel = "FILE",
-      description = "Write the table as this command's section of FILE (e.g. BENCHMARKS.md), keeping the rest.")
-  Path output;
-
-  @Spec
-  CommandSpec spec;
+  @Mixin
+  BenchmarkFile resultsFile;
 
   private final PrintStream log = System.err;
 
@@ -183,10 +179,7 @@ public final class UniquesBenchCommand implements Callable<Integer> {
     }
     String text = table.toString();
     System.out.println(text);
-    if (output != null) {
-      BenchmarkFile.writeSection(output, "uniques", markdown(text));
-      log.println("# wrote the uniques section of " + output);
-    }
+    resultsFile.write("uniques", markdown(text), log);
     return 0;
   }
 
@@ -225,7 +218,7 @@ public final class UniquesBenchCommand implements Callable<Integer> {
   }
 
   private String markdown(String table) {
-    List<String> args = BenchmarkFile.ownArguments(spec);
+    List<String> args = resultsFile.ownArguments();
     return "## Distinct users over ranges: what the users topic and the HyperLogLogs cost\n\n"
         + "Written by `./tally bench-uniques`; do not edit by hand.\n\n"
         + "- machine: " + Runtime.getRuntime().availableProcessors() + " cores, Java "
