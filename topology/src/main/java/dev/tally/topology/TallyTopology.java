@@ -19,7 +19,7 @@ import dev.tally.topology.wire.DeadLetter;
 import dev.tally.topology.wire.InternalSerdes;
 import dev.tally.topology.wire.Routed;
 import dev.tally.topology.wire.UserHashes;
-import dev.tally.topology.wire.WatermarkBroadcast;
+import dev.tally.topology.wire.ShufflePartitioner;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,7 +106,7 @@ public final class TallyTopology {
         .repartition(Repartitioned.with(Serdes.ByteArray(), InternalSerdes.byUser())
             .withName("by-user")
             .withNumberOfPartitions(settings.aggregationPartitions())
-            .withStreamPartitioner(new WatermarkBroadcast<>()))
+            .withStreamPartitioner(new ShufflePartitioner<>()))
         .process(() -> new AggregateProcessor(settings, board, pacers), Named.as("aggregate"),
             AggregateProcessor.TALLIES_STORE, AggregateProcessor.WATERMARKS_STORE,
             AggregateProcessor.COMMIT_HOOK_STORE);
@@ -138,7 +138,7 @@ public final class TallyTopology {
         .repartition(Repartitioned.with(Serdes.ByteArray(), InternalSerdes.bySeries())
             .withName("by-series")
             .withNumberOfPartitions(settings.aggregationPartitions())
-            .withStreamPartitioner(new WatermarkBroadcast<>()))
+            .withStreamPartitioner(new ShufflePartitioner<>()))
         .process(() -> new MergeProcessor(settings, pacers), Named.as("merge"), mergeStores(settings));
     if (settings.rangesTopic().isEmpty()) {
       results(merged, settings);

@@ -7,7 +7,7 @@ import dev.tally.topology.wire.EventBatch;
 import dev.tally.topology.wire.Routed;
 import dev.tally.topology.wire.StoreKeys;
 import dev.tally.topology.wire.Watermark;
-import dev.tally.topology.wire.WatermarkBroadcast;
+import dev.tally.topology.wire.ShufflePartitioner;
 import java.util.EnumMap;
 import java.util.Map;
 import org.apache.kafka.common.metrics.Sensor;
@@ -42,7 +42,7 @@ final class Batches {
 
   /** Adds {@code event}, read at {@code offset}, to the batch of its user's partition. */
   void add(EventBytes event, long offset) {
-    int partition = WatermarkBroadcast.partitionOf(event.array(), event.usernameAt(),
+    int partition = ShufflePartitioner.partitionOf(event.array(), event.usernameAt(),
         event.usernameLength(), batches.length);
     int seriesLength = StoreKeys.seriesLength(event);
     if (series.length < seriesLength) {

@@ -12,7 +12,7 @@ import org.apache.kafka.streams.processor.StreamPartitioner;
  * a {@link Watermark} to every partition, since every downstream partition must hear every upstream
  * partition's clock.
  */
-public final class WatermarkBroadcast<V> implements StreamPartitioner<byte[], V> {
+public final class ShufflePartitioner<V> implements StreamPartitioner<byte[], V> {
 
   @Override
   public Optional<Set<Integer>> partitions(String topic, byte[] key, V value, int partitions) {

@@ -88,7 +88,7 @@ class EventBatchTest {
 
   @Test
   void aBatchGoesToItsPartitionAndAWatermarkToEvery() {
-    WatermarkBroadcast<ByUser> partitioner = new WatermarkBroadcast<>();
+    ShufflePartitioner<ByUser> partitioner = new ShufflePartitioner<>();
     assertEquals(Optional.of(Set.of(3)), partitioner.partitions("t", Watermark.KEY, twoEvents(), 4));
     assertEquals(Optional.of(Set.of(0, 1, 2, 3)),
         partitioner.partitions("t", Watermark.KEY, Watermark.at(0, 1, 5), 4));
@@ -105,9 +105,9 @@ class EventBatchTest {
       int from = array.length == 0 ? 0 : random.nextInt(array.length);
       int length = random.nextInt(array.length - from + 1);
       byte[] copy = Arrays.copyOfRange(array, from, from + length);
-      assertEquals(Utils.murmur2(copy), WatermarkBroadcast.murmur2(array, from, length));
-      assertEquals(WatermarkBroadcast.partitionOf(copy, 7),
-          WatermarkBroadcast.partitionOf(array, from, length, 7));
+      assertEquals(Utils.murmur2(copy), ShufflePartitioner.murmur2(array, from, length));
+      assertEquals(ShufflePartitioner.partitionOf(copy, 7),
+          ShufflePartitioner.partitionOf(array, from, length, 7));
     }
   }
 
