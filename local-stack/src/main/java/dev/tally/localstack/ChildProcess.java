@@ -13,6 +13,8 @@ import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * A server running as a child process of this JVM: its output goes to a log file, it is stopped
@@ -24,6 +26,8 @@ public final class ChildProcess implements AutoCloseable {
 
   private static final Duration STOP_GRACE = Duration.ofSeconds(10);
   private static final int LOG_TAIL_LINES = 30;
+  /** Starts on a free port, which another process may take first, before a server gives up. */
+  private static final int BIND_ATTEMPTS = 3;
 
   private final String name;
   private final Process process;
@@ -95,6 +99,37 @@ public final class ChildProcess implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("Interrupted while waiting for " + name, e);
+      }
+    }
+  }
+
+  /**
+   * A server started on a port: its process, when it is ready, and what to return once it is.
+   *
+   * @param <T> the server
+   */
+  record Launch<T>(ChildProcess child, BooleanSupplier ready, Supplier<T> server) {
+  }
+
+  /**
+   * Starts a server on {@code port}, or on a free one when it is 0, and waits until it is ready. A
+   * free port can be taken by another process between being chosen and being bound: then the
+   * server is started again on another one, {@value #BIND_ATTEMPTS} times at the most.
+   *
+   * @param launch starts the server on the port it is given
+   * @throws IllegalStateException if the server does not start (the message has its log's tail)
+   */
+  static <T> T startOnPort(int port, Duration timeout, IntFunction<Launch<T>> launch) {
+    for (int attempt = 1; ; attempt++) {
+      Launch<T> started = launch.apply(Ports.orFree(port));
+      try {
+        started.child().awaitReady(timeout, started.ready());
+        return started.server().get();
+      } catch (RuntimeException e) {
+        started.child().close();
+        if (port != 0 || attempt == BIND_ATTEMPTS || !started.child().failedToBind()) {
+          throw e;
+        }
       }
     }
   }

@@ -25,7 +25,6 @@ public final class InfluxServer implements AutoCloseable {
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
-  private static final int BIND_ATTEMPTS = 3;
 
   private final ChildProcess process;
   private final WorkDir dir;
@@ -52,23 +51,16 @@ public final class InfluxServer implements AutoCloseable {
     WorkDir workDir = WorkDir.of(dir, "tally-influx-");
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     try {
-      for (int attempt = 1; ; attempt++) {
-        int httpPort = Ports.orFree(port);
+      return ChildProcess.startOnPort(port, START_TIMEOUT, httpPort -> {
         int rpcPort = freePortOtherThan(httpPort);
         Path config = writeConfig(workDir, httpPort, rpcPort);
         ChildProcess child = ChildProcess.start("influxd",
             List.of(Commands.INFLUXD, "run", "-config", config.toString()),
             workDir.path().resolve("influxd.log"));
-        try {
-          child.awaitReady(START_TIMEOUT, () -> pings(http, httpPort) && runs(http, httpPort, config));
-          return new InfluxServer(child, workDir, httpPort, http);
-        } catch (RuntimeException e) {
-          child.close();
-          if (port != 0 || attempt == BIND_ATTEMPTS || !child.failedToBind()) {
-            throw e;
-          }
-        }
-      }
+        return new ChildProcess.Launch<>(child,
+            () -> pings(http, httpPort) && runs(http, httpPort, config),
+            () -> new InfluxServer(child, workDir, httpPort, http));
+      });
     } catch (RuntimeException e) {
       workDir.release();
       throw e;

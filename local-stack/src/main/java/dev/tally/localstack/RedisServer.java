@@ -27,7 +27,6 @@ import java.util.List;
 public final class RedisServer implements AutoCloseable {
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
-  private static final int BIND_ATTEMPTS = 3;
 
   private final ChildProcess process;
   private final WorkDir dir;
@@ -61,20 +60,12 @@ public final class RedisServer implements AutoCloseable {
     Commands.require(Commands.REDIS_SERVER);
     WorkDir workDir = WorkDir.of(dir, "tally-redis-");
     try {
-      for (int attempt = 1; ; attempt++) {
-        int chosen = Ports.orFree(port);
-        ChildProcess child = ChildProcess.start("redis-server", command(workDir.path(), chosen, persistent),
-            workDir.path().resolve("redis.log"));
-        try {
-          child.awaitReady(START_TIMEOUT, () -> answersAs(chosen, child.pid()));
-          return new RedisServer(child, workDir, chosen);
-        } catch (RuntimeException e) {
-          child.close();
-          if (port != 0 || attempt == BIND_ATTEMPTS || !child.failedToBind()) {
-            throw e;
-          }
-        }
-      }
+      return ChildProcess.startOnPort(port, START_TIMEOUT, chosen -> {
+        ChildProcess child = ChildProcess.start("redis-server",
+            command(workDir.path(), chosen, persistent), workDir.path().resolve("redis.log"));
+        return new ChildProcess.Launch<>(child, () -> answersAs(chosen, child.pid()),
+            () -> new RedisServer(child, workDir, chosen));
+      });
     } catch (RuntimeException e) {
       workDir.release();
       throw e;
