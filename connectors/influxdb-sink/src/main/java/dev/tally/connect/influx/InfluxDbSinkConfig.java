@@ -258,8 +258,8 @@ public final class InfluxDbSinkConfig extends AbstractConfig {
     return getInt(BATCH_MAX_POINTS);
   }
 
-  public RetryPolicy retryPolicy() {
-    return new RetryPolicy(getLong(RETRY_BACKOFF_MS), getLong(RETRY_BACKOFF_MAX_MS),
+  public Backoff backoff() {
+    return new Backoff(getLong(RETRY_BACKOFF_MS), getLong(RETRY_BACKOFF_MAX_MS),
         getInt(MAX_RETRIES));
   }
 

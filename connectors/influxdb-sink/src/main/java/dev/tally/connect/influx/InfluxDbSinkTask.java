@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * {@link BatchWriter} writes them through the configured {@link InfluxWriter} and isolates points
  * the server refuses, which go to {@link BadRecords}; a failure that may pass (5xx, timeout, no
  * connection) becomes a {@link RetriableException} after {@code context.timeout(backoff)} from
- * {@link RetryPolicy}, and the worker delivers the same records again after the backoff.
+ * {@link Backoff}, and the worker delivers the same records again after the backoff.
  * {@link SinkMetrics} counts points written, records skipped or refused, and retries.
  */
 public final class InfluxDbSinkTask extends SinkTask {
@@ -36,7 +36,7 @@ public final class InfluxDbSinkTask extends SinkTask {
   private InfluxDbSinkConfig config;
   private InfluxWriter writer;
   private BatchWriter batchWriter;
-  private RetryPolicy retry;
+  private Backoff retry;
   private BadRecords badRecords;
   private SinkMetrics metrics;
   private final PointMapper mapper = new PointMapper();
@@ -51,7 +51,7 @@ public final class InfluxDbSinkTask extends SinkTask {
     config = InfluxDbSinkConfig.parse(props);
     writer = InfluxWriter.create(config);
     batchWriter = new BatchWriter(writer, config.batchMaxPoints());
-    retry = config.retryPolicy();
+    retry = config.backoff();
     badRecords = new BadRecords(errantRecordReporter(), config.toleratesErrors());
     metrics = new SinkMetrics(pluginMetrics());
     log.info("Writing final results to {}", config.target());

@@ -42,7 +42,7 @@ class InfluxDbSinkConfigTest {
     assertEquals("", config.retentionPolicy());
     assertEquals(10_000L, config.timeoutMs());
     assertEquals(5_000, config.batchMaxPoints());
-    assertEquals(-1, config.retryPolicy().maxRetries());
+    assertEquals(-1, config.backoff().maxRetries());
     assertFalse(config.toleratesErrors());
   }
 

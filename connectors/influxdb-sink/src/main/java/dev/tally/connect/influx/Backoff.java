@@ -11,14 +11,14 @@ import java.util.OptionalLong;
  * and throws {@code RetriableException}, and the worker delivers the same records again after it.
  * Not thread-safe; one per task.
  */
-final class RetryPolicy {
+final class Backoff {
 
   private final long initialBackoffMs;
   private final long maxBackoffMs;
   private final int maxRetries;
   private int failures;
 
-  RetryPolicy(long initialBackoffMs, long maxBackoffMs, int maxRetries) {
+  Backoff(long initialBackoffMs, long maxBackoffMs, int maxRetries) {
     if (initialBackoffMs < 1 || maxBackoffMs < initialBackoffMs || maxRetries < -1) {
       throw new IllegalArgumentException("need 1 <= initialBackoffMs <= maxBackoffMs and "
           + "maxRetries >= -1, got " + initialBackoffMs + ", " + maxBackoffMs + ", " + maxRetries);

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
-class RetryPolicyTest {
+class BackoffTest {
 
   @Test
   void theBackoffDoublesUpToItsCapAndStartsOverAfterASuccess() {
-    RetryPolicy retry = new RetryPolicy(100, 1_000, -1);
+    Backoff retry = new Backoff(100, 1_000, -1);
     assertEquals(OptionalLong.of(100), retry.onFailure());
     assertEquals(OptionalLong.of(200), retry.onFailure());
     assertEquals(OptionalLong.of(400), retry.onFailure());
@@ -25,7 +25,7 @@ class RetryPolicyTest {
 
   @Test
   void retriesStopAtTheLimit() {
-    RetryPolicy retry = new RetryPolicy(10, 10, 2);
+    Backoff retry = new Backoff(10, 10, 2);
     assertTrue(retry.onFailure().isPresent());
     assertTrue(retry.onFailure().isPresent());
     assertTrue(retry.onFailure().isEmpty());
