@@ -26,7 +26,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -63,8 +62,8 @@ class GatewayClientsTest {
   void influxdbJavaAndInfluxdbClientJavaWriteThroughTheGatewayAndTallyCountsExactly() throws Exception {
     Path credentials = dir.resolve("credentials");
     Files.writeString(credentials, "user telegraf s3cret\ntoken tally-token events\n");
-    try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0); Admin admin = GatewayTest.admin(kafka)) {
-      GatewayTest.Topics topics = GatewayTest.Topics.create(admin);
+    try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0)) {
+      GatewayTest.Topics topics = GatewayTest.Topics.create(kafka.admin());
       List<UserEvent> sent = new ArrayList<>();
       try (Gateway gateway = Gateway.start(GatewayTest.settings(kafka, topics,
           Credentials.load(credentials, Map.of()), GatewaySettings.DEFAULT_MAX_BODY_BYTES))) {

@@ -34,7 +34,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPOutputStream;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -70,12 +69,11 @@ class GatewayTest {
   @BeforeAll
   static void startBroker() {
     kafka = KafkaBroker.start(dir.resolve("kafka"), 0);
-    admin = admin(kafka);
+    admin = kafka.admin();
   }
 
   @AfterAll
   static void stopBroker() {
-    admin.close();
     kafka.close();
   }
 
@@ -88,10 +86,6 @@ class GatewayTest {
           new NewTopic(topics.deadLetters(), 1, (short) 1))).all().get();
       return topics;
     }
-  }
-
-  static Admin admin(KafkaBroker broker) {
-    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
   }
 
   /** Loopback listeners on free ports, a body limit of 64 KiB. */
@@ -392,10 +386,7 @@ class GatewayTest {
     Path data = dir.resolve("kafka-down");
     KafkaBroker own = KafkaBroker.start(data, 0);
     int port = Integer.parseInt(own.bootstrapServers().substring(own.bootstrapServers().lastIndexOf(':') + 1));
-    Topics topics;
-    try (Admin ownAdmin = admin(own)) {
-      topics = Topics.create(ownAdmin);
-    }
+    Topics topics = Topics.create(own.admin());
     GatewaySettings settings = settings(own, topics, Credentials.none());
     try (Gateway gateway = Gateway.start(settings)) {
       assertEquals(204, post(gateway, "/write?db=events", utf8("event_type=e,product=p value=before 1478507534415525888")).statusCode());

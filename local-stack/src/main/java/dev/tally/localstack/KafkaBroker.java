@@ -5,11 +5,15 @@ import java.io.PrintStream;
 import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -52,6 +56,7 @@ public final class KafkaBroker implements AutoCloseable {
   private final WorkDir dir;
   private final int port;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private Admin admin;
 
   private KafkaBroker(KafkaRaftServer server, WorkDir dir, int port) {
     this.server = server;
@@ -210,15 +215,33 @@ public final class KafkaBroker implements AutoCloseable {
     return dir.path();
   }
 
+  /** An admin client of this broker, made on first use and closed with it. */
+  public synchronized Admin admin() {
+    if (admin == null) {
+      admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
+    }
+    return admin;
+  }
+
   /** Shuts the broker and controller down, waits for them, and deletes a temporary directory. Idempotent. */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
       try {
-        stop(server);
+        closeAdmin();
       } finally {
-        dir.release();
+        try {
+          stop(server);
+        } finally {
+          dir.release();
+        }
       }
+    }
+  }
+
+  private synchronized void closeAdmin() {
+    if (admin != null) {
+      admin.close(Duration.ofSeconds(5));
     }
   }
 

@@ -20,8 +20,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -68,24 +66,16 @@ class EventTimeIntegrationTest {
   @TempDir
   static Path dir;
   private static KafkaBroker kafka;
-  private static Admin admin;
 
   @BeforeAll
   static void startBroker() {
     kafka = KafkaBroker.start(dir.resolve("kafka"), 0);
-    admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
   }
 
   @AfterAll
   static void stopBroker() {
-    try {
-      if (admin != null) {
-        admin.close();
-      }
-    } finally {
-      if (kafka != null) {
-        kafka.close();
-      }
+    if (kafka != null) {
+      kafka.close();
     }
   }
 
@@ -244,7 +234,7 @@ class EventTimeIntegrationTest {
   }
 
   private static void createTopic(String name) throws Exception {
-    admin.createTopics(List.of(new NewTopic(name, PARTITIONS, (short) 1))).all().get();
+    kafka.admin().createTopics(List.of(new NewTopic(name, PARTITIONS, (short) 1))).all().get();
   }
 
   private static KafkaProducer<byte[], byte[]> transactionalProducer(String test) {
@@ -277,11 +267,11 @@ class EventTimeIntegrationTest {
       latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
     }
     Map<TopicPartition, Long> ends = new HashMap<>();
-    admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get()
+    kafka.admin().listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get()
         .forEach((partition, info) -> ends.put(partition, info.offset()));
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      Map<TopicPartition, OffsetAndMetadata> committed = admin
+      Map<TopicPartition, OffsetAndMetadata> committed = kafka.admin()
           .listConsumerGroupOffsets("tally-time-" + test).partitionsToOffsetAndMetadata().get();
       if (ends.entrySet().stream().allMatch(end -> committed.get(end.getKey()) != null
           && committed.get(end.getKey()).offset() >= end.getValue())) {
@@ -300,7 +290,7 @@ class EventTimeIntegrationTest {
     }
     Map<TopicPartition, OffsetSpec> latest = partitions.stream()
         .collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()));
-    return admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
+    return kafka.admin().listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
         .get().values().stream().mapToLong(info -> info.offset()).sum();
   }
 

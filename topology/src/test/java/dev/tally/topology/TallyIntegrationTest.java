@@ -36,8 +36,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -88,24 +86,16 @@ class TallyIntegrationTest {
   @TempDir
   static Path dir;
   private static KafkaBroker kafka;
-  private static Admin admin;
 
   @BeforeAll
   static void startBroker() {
     kafka = KafkaBroker.start(dir.resolve("kafka"), 0);
-    admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
   }
 
   @AfterAll
   static void stopBroker() {
-    try {
-      if (admin != null) {
-        admin.close();
-      }
-    } finally {
-      if (kafka != null) {
-        kafka.close();
-      }
+    if (kafka != null) {
+      kafka.close();
     }
   }
 
@@ -417,7 +407,7 @@ class TallyIntegrationTest {
   /** Waits until the committed results count at least {@code events} events; returns how many they count. */
   private static long awaitCounted(String results, long events, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!admin.listTopics().names().get().contains(results) && System.nanoTime() < deadline) {
+    while (!kafka.admin().listTopics().names().get().contains(results) && System.nanoTime() < deadline) {
       Thread.sleep(100); // the instance creates it as it starts
     }
     Map<SeriesWindow, Long> latest = new HashMap<>();
@@ -535,7 +525,7 @@ class TallyIntegrationTest {
   }
 
   private static void createTopic(String name, int partitions) throws Exception {
-    admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+    kafka.admin().createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
   }
 
   private static KafkaProducer<byte[], byte[]> producer() {

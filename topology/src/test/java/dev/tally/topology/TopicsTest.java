@@ -23,12 +23,11 @@ class TopicsTest {
   @BeforeAll
   static void start() {
     broker = KafkaBroker.start(null, 0);
-    admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()));
+    admin = broker.admin();
   }
 
   @AfterAll
   static void stop() {
-    admin.close();
     broker.close();
   }
 
