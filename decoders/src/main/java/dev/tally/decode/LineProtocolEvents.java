@@ -39,6 +39,9 @@ final class LineProtocolEvents {
   private String username;
   private boolean hasTimestamp;
   private long timestamp;
+  /** What the last {@link #scanElement} found: its first unescaped '=' (-1: none), any escapes. */
+  private int elementEquals;
+  private boolean elementEscaped;
 
   /**
    * Decodes lines whose timestamps count {@code unitNanos} nanoseconds each (1 000 000 000 for
@@ -99,19 +102,9 @@ final class LineProtocolEvents {
     boolean leading = true;
     while (true) { // series elements, up to the first unescaped space
       int elementStart = p;
-      int equals = -1;
-      boolean escaped = false;
-      for (; p < end; p++) {
-        byte c = b[p];
-        if (c == '\\' && p + 1 < end && isPlainEscape(b[p + 1])) {
-          escaped = true;
-          p++;
-        } else if (c == ',' || c == ' ') {
-          break;
-        } else if (c == '=' && equals < 0) {
-          equals = p;
-        }
-      }
+      p = scanElement(b, p, end);
+      int equals = elementEquals;
+      boolean escaped = elementEscaped;
       if (equals == elementStart) {
         return "empty tag key" + at(elementStart, start);
       }
@@ -184,18 +177,9 @@ final class LineProtocolEvents {
         }
       } else {
         int valueStart = p;
-        boolean escaped = false;
-        for (; p < end; p++) {
-          byte c = b[p];
-          if (c == '\\' && p + 1 < end && isPlainEscape(b[p + 1])) {
-            escaped = true;
-            p++;
-          } else if (c == ',' || c == ' ') {
-            break;
-          }
-        }
+        p = scanElement(b, p, end);
         if (isUsername) {
-          username = text(b, valueStart, p, escaped, false);
+          username = text(b, valueStart, p, elementEscaped, false);
         }
       }
       if (p == end || b[p] == ' ') {
@@ -249,6 +233,28 @@ final class LineProtocolEvents {
       scratch[n++] = c;
     }
     return new String(scratch, 0, n, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Scans an unquoted element (a tag, or a field value) from {@code p} to the first unescaped comma
+   * or space, or the end; returns where it stopped. Leaves in {@link #elementEquals} the position
+   * of its first unescaped '=' (-1: none) and in {@link #elementEscaped} whether it has escapes.
+   */
+  private int scanElement(byte[] b, int p, int end) {
+    elementEquals = -1;
+    elementEscaped = false;
+    for (; p < end; p++) {
+      byte c = b[p];
+      if (c == '\\' && p + 1 < end && isPlainEscape(b[p + 1])) {
+        elementEscaped = true;
+        p++;
+      } else if (c == ',' || c == ' ') {
+        break;
+      } else if (c == '=' && elementEquals < 0) {
+        elementEquals = p;
+      }
+    }
+    return p;
   }
 
   private static boolean isPlainEscape(byte c) {
