@@ -1,6 +1,7 @@
 package dev.tally.topology.wire;
 
 import java.nio.ByteBuffer;
+import java.util.function.Function;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -30,49 +31,53 @@ public final class InternalSerdes {
     return Serdes.serdeFrom(bySeriesSerializer(), bySeriesDeserializer());
   }
 
-  private static Serializer<ByUser> byUserSerializer() {
-    return (topic, value) -> {
-      if (value == null) {
-        return null;
-      }
-      if (value instanceof Watermark watermark) {
-        return watermark(watermark);
-      }
-      EventBatch batch = (EventBatch) value;
-      byte[] data = new byte[BATCH_HEADER_SIZE + batch.length()];
-      ByteBuffer.wrap(data).put(EVENTS).putInt(batch.source()).putInt(batch.destination())
-          .putInt(batch.count());
-      batch.copyTo(data, BATCH_HEADER_SIZE);
-      return data;
-    };
+  /** Reads a record of a shuffle from just after its tag byte. */
+  private interface Reader<T> {
+    T read(String topic, byte tag, ByteBuffer buffer, byte[] data);
   }
 
-  private static Deserializer<ByUser> byUserDeserializer() {
+  /** A shuffle's serializer: null stays null, a watermark has its own layout, {@code other} writes the rest. */
+  private static <T> Serializer<T> serializer(Function<T, byte[]> other) {
+    return (topic, value) -> value == null ? null
+        : value instanceof Watermark watermark ? watermark(watermark) : other.apply(value);
+  }
+
+  /** A shuffle's deserializer: null stays null, a watermark is read by its tag, {@code other} reads the rest. */
+  private static <T> Deserializer<T> deserializer(Function<Watermark, T> watermarks, Reader<T> other) {
     return (topic, data) -> {
       if (data == null) {
         return null;
       }
       ByteBuffer buffer = ByteBuffer.wrap(data);
       byte tag = buffer.get();
-      if (tag == WATERMARK) {
-        return readWatermark(buffer);
-      }
+      return tag == WATERMARK ? watermarks.apply(readWatermark(buffer))
+          : other.read(topic, tag, buffer, data);
+    };
+  }
+
+  private static Serializer<ByUser> byUserSerializer() {
+    return serializer(value -> {
+      EventBatch batch = (EventBatch) value;
+      byte[] data = new byte[BATCH_HEADER_SIZE + batch.length()];
+      ByteBuffer.wrap(data).put(EVENTS).putInt(batch.source()).putInt(batch.destination())
+          .putInt(batch.count());
+      batch.copyTo(data, BATCH_HEADER_SIZE);
+      return data;
+    });
+  }
+
+  private static Deserializer<ByUser> byUserDeserializer() {
+    return deserializer(watermark -> watermark, (topic, tag, buffer, data) -> {
       if (tag != EVENTS || data.length < BATCH_HEADER_SIZE) {
         throw new IllegalArgumentException("unknown by-user record tag " + tag + " on " + topic);
       }
       return new EventBatch(buffer.getInt(), buffer.getInt(), buffer.getInt(), data,
           BATCH_HEADER_SIZE, data.length - BATCH_HEADER_SIZE);
-    };
+    });
   }
 
   private static Serializer<BySeries> bySeriesSerializer() {
-    return (topic, value) -> {
-      if (value == null) {
-        return null;
-      }
-      if (value instanceof Watermark watermark) {
-        return watermark(watermark);
-      }
+    return serializer(value -> {
       if (value instanceof UserHashes users) {
         return users(users);
       }
@@ -86,19 +91,11 @@ public final class InternalSerdes {
       Wire.put(buffer, product);
       Wire.put(buffer, eventType);
       return buffer.array();
-    };
+    });
   }
 
   private static Deserializer<BySeries> bySeriesDeserializer() {
-    return (topic, data) -> {
-      if (data == null) {
-        return null;
-      }
-      ByteBuffer buffer = ByteBuffer.wrap(data);
-      byte tag = buffer.get();
-      if (tag == WATERMARK) {
-        return readWatermark(buffer);
-      }
+    return deserializer(watermark -> watermark, (topic, tag, buffer, data) -> {
       if (tag == USERS) {
         return readUsers(buffer);
       }
@@ -111,7 +108,7 @@ public final class InternalSerdes {
       long unique = buffer.getLong();
       return new Partial(source, Wire.getString(buffer), Wire.getString(buffer), windowStart, count,
           unique);
-    };
+    });
   }
 
   private static byte[] users(UserHashes users) {
