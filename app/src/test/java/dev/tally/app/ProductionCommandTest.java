@@ -57,7 +57,7 @@ class ProductionCommandTest {
       String name = Path.of(entry).getFileName().toString();
       for (String unwanted : List.of("kafka_2.13", "kafka-server", "kafka-storage",
           "kafka-metadata", "kafka-raft", "connect-runtime", "jmh-core", "tally-bench",
-          "tally-reliability", "tally-local-stack", "flink")) {
+          "tally-reliability", "tally-local-stack", "tally-test-kit", "flink")) {
         if (name.startsWith(unwanted) || entry.contains("/" + unwanted + "/")) {
           found.add(name);
         }
