@@ -241,19 +241,21 @@ final class LineProtocolEvents {
    * of its first unescaped '=' (-1: none) and in {@link #elementEscaped} whether it has escapes.
    */
   private int scanElement(byte[] b, int p, int end) {
-    elementEquals = -1;
-    elementEscaped = false;
+    int equals = -1;
+    boolean escaped = false;
     for (; p < end; p++) {
       byte c = b[p];
       if (c == '\\' && p + 1 < end && isPlainEscape(b[p + 1])) {
-        elementEscaped = true;
+        escaped = true;
         p++;
       } else if (c == ',' || c == ' ') {
         break;
-      } else if (c == '=' && elementEquals < 0) {
-        elementEquals = p;
+      } else if (c == '=' && equals < 0) {
+        equals = p;
       }
     }
+    elementEquals = equals;
+    elementEscaped = escaped;
     return p;
   }
 
