@@ -217,6 +217,9 @@ public final class KafkaBroker implements AutoCloseable {
 
   /** An admin client of this broker, made on first use and closed with it. */
   public synchronized Admin admin() {
+    if (closed.get()) {
+      throw new IllegalStateException(this + " is closed");
+    }
     if (admin == null) {
       admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
     }
