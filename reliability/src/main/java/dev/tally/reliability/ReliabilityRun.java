@@ -1,6 +1,5 @@
 package dev.tally.reliability;
 
-import dev.tally.testkit.Reference;
 import dev.tally.connect.redis.KeyLayout;
 import dev.tally.localstack.ConnectWorker;
 import dev.tally.localstack.InfluxServer;
@@ -9,6 +8,7 @@ import dev.tally.localstack.RedisServer;
 import dev.tally.localstack.ShippedConnectors;
 import dev.tally.localstack.WorkDir;
 import dev.tally.schema.SeriesWindow;
+import dev.tally.testkit.Reference;
 import dev.tally.topology.DeadLetters;
 import dev.tally.topology.TallyConfig;
 import java.io.PrintStream;

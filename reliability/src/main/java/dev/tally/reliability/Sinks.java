@@ -1,11 +1,11 @@
 package dev.tally.reliability;
 
-import dev.tally.testkit.Reference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tally.connect.redis.KeyLayout;
 import dev.tally.localstack.InfluxServer;
 import dev.tally.schema.SeriesWindow;
+import dev.tally.testkit.Reference;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashMap;

@@ -1,8 +1,8 @@
 package dev.tally.reliability;
 
-import dev.tally.testkit.Reference;
 import dev.tally.decode.EventDecoder;
 import dev.tally.decode.UserEvent;
+import dev.tally.testkit.Reference;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.tally.reliability;
 
-import dev.tally.testkit.Reference;
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.SeriesWindow;
+import dev.tally.testkit.Reference;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,12 +1,12 @@
 package dev.tally.reliability;
 
-import dev.tally.testkit.Reference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.SeriesWindow;
+import dev.tally.testkit.Reference;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;

@@ -1,6 +1,5 @@
 package dev.tally.connect.influx;
 
-import dev.tally.testkit.RecordingSinkTaskContext;
 import static dev.tally.connect.influx.Results.WORKED_MINUTE_MS;
 import static dev.tally.connect.influx.Results.WORKED_MINUTE_NS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.RangeCount;
+import dev.tally.testkit.RecordingSinkTaskContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,6 +1,5 @@
 package dev.tally.connect.influx;
 
-import dev.tally.testkit.RecordingSinkTaskContext;
 import static dev.tally.connect.influx.Results.WORKED_MINUTE_MS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.tally.testkit.RecordingSinkTaskContext;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;

@@ -1,6 +1,5 @@
 package dev.tally.connect.redis;
 
-import dev.tally.testkit.RecordingSinkTaskContext;
 import static dev.tally.connect.redis.Minutes.fin;
 import static dev.tally.connect.redis.Minutes.minuteAgo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.connect.redis.KeyLayout.Series;
+import dev.tally.testkit.RecordingSinkTaskContext;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;

@@ -1,11 +1,11 @@
 package dev.tally.connect.redis;
 
+import dev.tally.schema.MinuteCount;
 import dev.tally.testkit.RecordingSinkTaskContext;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import dev.tally.schema.MinuteCount;
 
 /**
  * The ACL-configured test Redis, for tests in other packages: started with the shipped users,

@@ -1,10 +1,10 @@
 package dev.tally.connect.redis;
 
-import dev.tally.testkit.RedisProcess;
-import dev.tally.testkit.RecordingSinkTaskContext;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tally.testkit.RecordingSinkTaskContext;
+import dev.tally.testkit.RedisProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package dev.tally.connect.redis;
 
-import dev.tally.testkit.RedisProcess;
 import static dev.tally.connect.redis.Minutes.fin;
 import static dev.tally.connect.redis.Minutes.live;
 import static dev.tally.connect.redis.Minutes.minuteAgo;
@@ -11,6 +10,7 @@ import dev.tally.localstack.ConnectWorker;
 import dev.tally.localstack.KafkaBroker;
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteUsers;
+import dev.tally.testkit.RedisProcess;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package dev.tally.connect.redis;
 
 import dev.tally.schema.MinuteCount;
-import dev.tally.schema.MinuteUsers;
 import dev.tally.schema.MinuteKey;
+import dev.tally.schema.MinuteUsers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

@@ -1,6 +1,5 @@
 package dev.tally.connect.redis;
 
-import dev.tally.testkit.RecordingSinkTaskContext;
 import static dev.tally.connect.redis.Minutes.MINUTE;
 import static dev.tally.connect.redis.Minutes.fin;
 import static dev.tally.connect.redis.Minutes.live;
@@ -15,6 +14,7 @@ import dev.tally.connect.redis.KeyLayout.Series;
 import dev.tally.schema.Event;
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteUsers;
+import dev.tally.testkit.RecordingSinkTaskContext;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;

@@ -1,7 +1,5 @@
 package dev.tally.connect.redis;
 
-import dev.tally.testkit.RedisProcess;
-import dev.tally.testkit.RecordingSinkTaskContext;
 import static dev.tally.connect.redis.Minutes.MINUTE;
 import static dev.tally.connect.redis.Minutes.fin;
 import static dev.tally.connect.redis.Minutes.live;
@@ -14,6 +12,8 @@ import dev.tally.connect.redis.KeyLayout.Series;
 import dev.tally.connect.redis.RedisSinkConfig.Mode;
 import dev.tally.localstack.Ports;
 import dev.tally.schema.MinuteCount;
+import dev.tally.testkit.RecordingSinkTaskContext;
+import dev.tally.testkit.RedisProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

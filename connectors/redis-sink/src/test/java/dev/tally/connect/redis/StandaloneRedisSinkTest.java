@@ -1,6 +1,5 @@
 package dev.tally.connect.redis;
 
-import dev.tally.testkit.RecordingSinkTaskContext;
 import static dev.tally.connect.redis.Minutes.fin;
 import static dev.tally.connect.redis.Minutes.minuteAgo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.connect.redis.KeyLayout.Series;
 import dev.tally.localstack.RedisServer;
+import dev.tally.testkit.RecordingSinkTaskContext;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,5 @@
 package dev.tally.connect.redis;
 
-import dev.tally.testkit.RedisProcess;
-import dev.tally.testkit.RecordingSinkTaskContext;
 import static dev.tally.connect.redis.Minutes.fin;
 import static dev.tally.connect.redis.Minutes.minuteAgo;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.connect.redis.RedisSinkConfig.Mode;
 import dev.tally.localstack.Ports;
+import dev.tally.testkit.RecordingSinkTaskContext;
+import dev.tally.testkit.RedisProcess;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
