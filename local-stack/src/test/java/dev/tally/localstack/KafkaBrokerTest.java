@@ -2,6 +2,8 @@ package dev.tally.localstack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
@@ -12,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -62,9 +63,8 @@ class KafkaBrokerTest {
   @Test
   void producesAndConsumesOnATopicWithThreePartitions() throws Exception {
     createTopic("plain", 3);
-    try (Admin admin = admin()) {
-      assertEquals(3, admin.describeTopics(List.of("plain")).allTopicNames().get().get("plain").partitions().size());
-    }
+    assertEquals(3, kafka.admin().describeTopics(List.of("plain")).allTopicNames().get().get("plain")
+        .partitions().size());
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig())) {
       for (int i = 0; i < 30; i++) {
         producer.send(new ProducerRecord<>("plain", "key-" + i, "value-" + i));
@@ -103,15 +103,18 @@ class KafkaBrokerTest {
   void aKeptDirectoryIsReusedByTheNextStart(@TempDir Path tmp) throws Exception {
     Path dir = tmp.resolve("kafka");
     long start = System.nanoTime();
-    try (KafkaBroker first = KafkaBroker.start(dir, 0); Admin admin = admin(first)) {
+    KafkaBroker first = KafkaBroker.start(dir, 0);
+    try (first) {
       LOG.info("Later broker start in this JVM: {} ms", (System.nanoTime() - start) / 1_000_000);
-      admin.createTopics(List.of(new NewTopic("survivor", 2, (short) 1))).all().get();
+      first.admin().createTopics(List.of(new NewTopic("survivor", 2, (short) 1))).all().get();
+      assertSame(first.admin(), first.admin(), "one admin client per broker");
     }
+    assertThrows(IllegalStateException.class, first::admin, "an admin client of a closed broker");
     assertTrue(Files.exists(dir.resolve("meta.properties")), "caller's directory not kept");
     start = System.nanoTime();
-    try (KafkaBroker second = KafkaBroker.start(dir, 0); Admin admin = admin(second)) {
+    try (KafkaBroker second = KafkaBroker.start(dir, 0)) {
       LOG.info("Restart on a kept directory: {} ms", (System.nanoTime() - start) / 1_000_000);
-      assertTrue(admin.listTopics().names().get().contains("survivor"));
+      assertTrue(second.admin().listTopics().names().get().contains("survivor"));
     }
   }
 
@@ -127,17 +130,7 @@ class KafkaBrokerTest {
   }
 
   private static void createTopic(String name, int partitions) throws Exception {
-    try (Admin admin = admin()) {
-      admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
-    }
-  }
-
-  private static Admin admin() {
-    return admin(kafka);
-  }
-
-  private static Admin admin(KafkaBroker broker) {
-    return Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()));
+    kafka.admin().createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
   }
 
   private static Properties producerConfig() {
@@ -171,9 +164,8 @@ class KafkaBrokerTest {
 
   @Test
   void recordsDatedInThePastAreKept() throws Exception {
-    try (KafkaBroker broker = KafkaBroker.start(null, 0);
-        Admin admin = Admin.create(
-            Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+    try (KafkaBroker broker = KafkaBroker.start(null, 0)) {
+      Admin admin = broker.admin();
       admin.createTopics(List.of(new NewTopic("old", 1,
           (short) 1))).all().get();
       ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, "old");
