@@ -49,7 +49,6 @@ import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * Catch-up throughput on a preloaded backlog, in one run: a plain consumer decoding the topic (the

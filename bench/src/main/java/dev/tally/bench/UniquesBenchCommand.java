@@ -27,7 +27,6 @@ import org.apache.kafka.connect.sink.SinkRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
