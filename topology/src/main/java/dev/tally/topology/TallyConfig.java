@@ -327,8 +327,12 @@ public final class TallyConfig extends AbstractConfig {
     // queue 64 MiB per partition, for no measurable gain in speed
     properties.put(StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG, 100);
     // Tally has no global stores; without this Kafka Streams 4.4 warns at every start that the
-    // processing exception handler will cover them from 5.0
+    // processing exception handler will cover them from 5.0. The partition assignor reads its
+    // settings from the main consumer's configuration, which keeps consumer settings only, and warns
+    // again unless it finds the setting there too.
     properties.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    properties.put(StreamsConfig.mainConsumerPrefix(
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), true);
     originals().forEach((key, value) -> {
       if (!key.startsWith("tally.")) {
         properties.put(key, value);

@@ -57,6 +57,7 @@ class TallyConfigTest {
     assertEquals(10L, defaults.get("poll.ms"));
     assertEquals(100, defaults.get("buffered.records.per.partition"));
     assertEquals(true, defaults.get("processing.exception.handler.global.enabled"));
+    assertEquals(true, defaults.get("main.consumer.processing.exception.handler.global.enabled"));
 
     Properties given = new TallyConfig(Map.of("bootstrap.servers", "x:1", "batch.size", "16384",
         "retry.backoff.ms", "100", "heartbeat.interval.ms", "3000",
