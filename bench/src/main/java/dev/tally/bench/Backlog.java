@@ -2,6 +2,7 @@ package dev.tally.bench;
 
 import dev.tally.decode.EventDecoder;
 import dev.tally.decode.UserEvent;
+import dev.tally.topology.Topics;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -87,8 +88,8 @@ record Backlog(String topic, int events, int partitions, int series, int users, 
   Expected produce(String bootstrap, PrintStream log) throws Exception {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
       // the events are dated in the past: time-based retention must not delete them mid-run
-      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)
-          .configs(Map.of("retention.ms", "-1")))).all().get();
+      Topics.create(admin, new NewTopic(topic, partitions, (short) 1)
+          .configs(Map.of("retention.ms", "-1")));
     }
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

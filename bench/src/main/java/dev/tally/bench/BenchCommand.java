@@ -10,6 +10,7 @@ import dev.tally.schema.MinuteKey;
 import dev.tally.topology.ResultSerdes;
 import dev.tally.topology.TallyApp;
 import dev.tally.topology.TallyConfig;
+import dev.tally.topology.Topics;
 import dev.tally.topology.aggregate.AggregateProcessor;
 import dev.tally.topology.aggregate.Tallies;
 import dev.tally.topology.wire.StoreKeys;
@@ -443,7 +444,7 @@ public final class BenchCommand implements Callable<Integer> {
   private Result naive(String bootstrap, Expected expected, int run, Path work) throws Exception {
     String id = "bench-naive-" + run;
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-      admin.createTopics(List.of(new NewTopic(id + "-out", partitions, (short) 1))).all().get();
+      Topics.create(admin, new NewTopic(id + "-out", partitions, (short) 1));
     }
     Properties props = plainStreamsProperties(bootstrap, id, work);
     long begun = System.nanoTime();

@@ -3,6 +3,7 @@ package dev.tally.bench;
 import dev.tally.localstack.ChildProcess;
 import dev.tally.localstack.KafkaCluster;
 import dev.tally.localstack.WorkDir;
+import dev.tally.topology.Topics;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -147,8 +148,8 @@ public final class GatewayBenchCommand implements Callable<Integer> {
 
   private String topic(Admin admin, String path, int run) throws Exception {
     String name = "bench-gateway-" + path + "-" + run;
-    admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1),
-        new NewTopic(name + "-dead-letters", 1, (short) 1))).all().get();
+    Topics.create(admin, new NewTopic(name, partitions, (short) 1),
+        new NewTopic(name + "-dead-letters", 1, (short) 1));
     return name;
   }
 

@@ -4,9 +4,11 @@ import dev.tally.decode.EventDecoder;
 import dev.tally.decode.UserEvent;
 import dev.tally.schema.MinuteCount;
 import dev.tally.schema.MinuteKey;
+import dev.tally.topology.DeadLetters;
 import dev.tally.topology.ResultSerdes;
 import dev.tally.topology.TallyApp;
 import dev.tally.topology.TallyConfig;
+import dev.tally.topology.Topics;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,7 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -31,7 +33,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -89,6 +91,7 @@ final class TimeBench {
     Map<String, Long> expected = new HashMap<>();
     long from = Instant.parse("2020-03-01T10:00:00Z").toEpochMilli();
     Random random = new Random(run);
+    AtomicReference<Exception> failed = new AtomicReference<>();
     try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap, null)) {
       int perPartition = events / partitions;
       for (int p = 0; p < partitions; p++) {
@@ -98,11 +101,19 @@ final class TimeBench {
           int s = random.nextInt(series);
           UserEvent event = new UserEvent(BenchCommand.product(s), BenchCommand.eventType(s),
               "user-" + s + "-" + random.nextInt(users), ms * 1_000_000L);
-          producer.send(new ProducerRecord<>(id + "-events", p, null, EventDecoder.encodeAvro(event)));
+          producer.send(new ProducerRecord<>(id + "-events", p, null, EventDecoder.encodeAvro(event)),
+              (metadata, e) -> {
+                if (e != null) {
+                  failed.compareAndSet(null, e);
+                }
+              });
           expected.merge(key(event.product(), event.eventType(), Math.floorDiv(ms, MINUTE) * MINUTE),
               1L, Long::sum);
         }
       }
+    }
+    if (failed.get() != null) {
+      throw new IllegalStateException("The skewed backlog could not be written", failed.get());
     }
     try (TallyApp app = TallyApp.start(new TallyConfig(config(bootstrap, id, work, Map.of())));
         Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
@@ -133,8 +144,45 @@ final class TimeBench {
           : (lastFinalAt - processedAt) / 1e3, finals.equals(expected));
       log.printf("# skewed backlog, run %d: last final %.1f s after the last record processed, "
           + "%s%n", run, result.seconds(), result.exact() ? "every window exact" : "NOT EXACT");
+      if (!result.exact()) {
+        explain(bootstrap, id, expected, finals);
+      }
       return result;
     }
+  }
+
+  /** Logs the windows whose final differs from what was sent, and the dead letters by reason. */
+  private void explain(String bootstrap, String id, Map<String, Long> expected,
+      Map<String, Long> finals) {
+    Map<String, Long> all = new java.util.TreeMap<>(expected);
+    finals.forEach(all::putIfAbsent);
+    int shown = 0;
+    for (String key : all.keySet()) {
+      if (!java.util.Objects.equals(expected.get(key), finals.get(key)) && shown++ < 20) {
+        log.printf("#   window %s: sent %s, final %s%n", key, expected.get(key), finals.get(key));
+      }
+    }
+    log.printf("#   %,d windows differ; %,d events sent, %,d in finals%n", shown,
+        expected.values().stream().mapToLong(Long::longValue).sum(),
+        finals.values().stream().mapToLong(Long::longValue).sum());
+    Map<String, Integer> reasons = new java.util.TreeMap<>();
+    try (KafkaConsumer<byte[], byte[]> letters = BenchCommand.consumer(bootstrap,
+        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      letters.subscribe(List.of(id + "-dead-letters"));
+      long until = System.currentTimeMillis() + 5_000;
+      while (System.currentTimeMillis() < until) {
+        for (ConsumerRecord<byte[], byte[]> letter : letters.poll(Duration.ofMillis(200))) {
+          var reason = letter.headers().lastHeader(DeadLetters.REASON);
+          String why = reason == null ? "?" : new String(reason.value(), StandardCharsets.UTF_8);
+          if (reasons.merge(why, 1, Integer::sum) <= 3) {
+            var message = letter.headers().lastHeader(DeadLetters.MESSAGE);
+            log.printf("#   dead letter p%d@%d %s: %s%n", letter.partition(), letter.offset(), why,
+                message == null ? "" : new String(message.value(), StandardCharsets.UTF_8));
+          }
+        }
+      }
+    }
+    log.printf("#   dead letters by reason: %s%n", reasons);
   }
 
   Transactional transactional(String bootstrap, Path work, int run, int seconds, int rate)
@@ -296,29 +344,10 @@ final class TimeBench {
     return config;
   }
 
-  private void createTopic(String bootstrap, String topic) throws Exception {
+  private void createTopic(String bootstrap, String topic) {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)
-          .configs(Map.of("retention.ms", "-1")))).all().get();
-      // until the broker leads every partition: a producer that meets NOT_LEADER_OR_FOLLOWER on a
-      // partition this new can have its idempotent retries rejected as out of order, and resend
-      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
-      while (System.nanoTime() < deadline && !led(admin, topic)) {
-        Thread.sleep(20);
-      }
-    }
-  }
-
-  /** Whether the broker leads every partition of {@code topic}; false while it does not know it yet. */
-  private static boolean led(Admin admin, String topic) throws Exception {
-    try {
-      return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
-          .stream().allMatch(partition -> partition.leader() != null);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-        return false; // created, but not in the metadata the broker answered from yet
-      }
-      throw e;
+      Topics.create(admin, new NewTopic(topic, partitions, (short) 1)
+          .configs(Map.of("retention.ms", "-1")));
     }
   }
 

@@ -8,6 +8,7 @@ import dev.tally.connect.redis.query.Table;
 import dev.tally.localstack.ConnectWorker;
 import dev.tally.localstack.LocalStack;
 import dev.tally.localstack.ShippedConnectors;
+import dev.tally.topology.Topics;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -16,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -149,9 +149,9 @@ final class DemoSinks {
   private static void createTopics(String bootstrapServers, String... names) {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
       Set<String> existing = admin.listTopics().names().get();
-      List<NewTopic> missing = Arrays.stream(names).filter(name -> name != null && !existing.contains(name))
-          .map(name -> new NewTopic(name, 1, (short) 1)).toList();
-      admin.createTopics(missing).all().get();
+      Topics.create(admin, Arrays.stream(names)
+          .filter(name -> name != null && !existing.contains(name))
+          .map(name -> new NewTopic(name, 1, (short) 1)).toArray(NewTopic[]::new));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException e) {

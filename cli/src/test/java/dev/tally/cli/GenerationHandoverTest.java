@@ -13,6 +13,7 @@ import dev.tally.topology.ResultSerdes;
 import dev.tally.topology.TallyApp;
 import dev.tally.topology.TallyConfig;
 import dev.tally.topology.TallyMetrics;
+import dev.tally.topology.Topics;
 import dev.tally.topology.time.Windows;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -80,7 +81,7 @@ class GenerationHandoverTest {
   void liveTrafficAcrossTheBoundaryHandsOverFromTwoToFourAggregationPartitions() throws Exception {
     try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"), 0)) {
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-        admin.createTopics(List.of(new NewTopic(EVENTS, 3, (short) 1))).all().get();
+        Topics.create(admin, new NewTopic(EVENTS, 3, (short) 1));
       }
       Map<String, String> old = settings(broker, "gen1", 2);
       Path oldFile = dir.resolve("gen1.properties");
@@ -178,7 +179,7 @@ class GenerationHandoverTest {
   void anEventDatedPastTheBoundaryBeforeTheOffsetsIsRefused() throws Exception {
     try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"), 0);
         Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic(EVENTS, 2, (short) 1))).all().get();
+      Topics.create(admin, new NewTopic(EVENTS, 2, (short) 1));
       long boundary = Handover.boundaryAfter(System.currentTimeMillis(), 120_000,
           new Windows(WINDOW_MS, GRACE_MS));
       Map<String, String> old = settings(broker, "ahead", 2);

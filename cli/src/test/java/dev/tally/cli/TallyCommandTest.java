@@ -8,6 +8,7 @@ import dev.tally.decode.UserEvent;
 import dev.tally.localstack.KafkaBroker;
 import dev.tally.topology.TallyApp;
 import dev.tally.topology.TallyConfig;
+import dev.tally.topology.Topics;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -170,7 +171,7 @@ class TallyCommandTest {
       try {
         // the events topic must exist: the broker does not create topics by itself
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-          admin.createTopics(List.of(new NewTopic("events", 1, (short) 1))).all().get();
+          Topics.create(admin, new NewTopic("events", 1, (short) 1));
         }
         exit = Tally.commandLine().execute("produce", "-b", broker.bootstrapServers(), "--quiet",
             input.toString());

@@ -82,8 +82,8 @@ class GatewayTest {
     static Topics create(Admin admin) throws Exception {
       int n = TOPICS.incrementAndGet();
       Topics topics = new Topics("events-" + n, "dead-letters-" + n);
-      admin.createTopics(List.of(new NewTopic(topics.events(), 4, (short) 1),
-          new NewTopic(topics.deadLetters(), 1, (short) 1))).all().get();
+      dev.tally.topology.Topics.create(admin, new NewTopic(topics.events(), 4, (short) 1),
+          new NewTopic(topics.deadLetters(), 1, (short) 1));
       return topics;
     }
   }

@@ -11,6 +11,7 @@ import dev.tally.schema.SeriesWindow;
 import dev.tally.testkit.Reference;
 import dev.tally.topology.DeadLetters;
 import dev.tally.topology.TallyConfig;
+import dev.tally.topology.Topics;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -147,7 +148,7 @@ public final class ReliabilityRun {
     say(kafka.toString());
     admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
     short replicas = (short) Math.min(3, scenario.brokers());
-    admin.createTopics(List.of(new NewTopic(EVENTS, scenario.partitions(), replicas))).all().get();
+    Topics.create(admin, new NewTopic(EVENTS, scenario.partitions(), replicas));
     redis = RedisServer.start(dir.resolve("redis"), 0, true);
     influx = InfluxServer.start(dir.resolve("influx"), 0);
     influx.createDatabase(Sinks.DATABASE);

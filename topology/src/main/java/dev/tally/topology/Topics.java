@@ -2,16 +2,22 @@ package dev.tally.topology;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -20,11 +26,19 @@ import org.slf4j.LoggerFactory;
 /**
  * Creates Tally's topics at start-up when they are missing, and refuses to start on an existing topic
  * that does not fit. Kafka Streams creates and checks its own internal topics.
+ *
+ * <p>A topic is ready only once every partition's leader serves it ({@link #create}): the metadata
+ * names a leader a moment before that broker has opened the partition, and an idempotent producer
+ * whose first request meets NOT_LEADER_OR_FOLLOWER there while a later one is appended retries the
+ * first for ever with OUT_OF_ORDER_SEQUENCE_NUMBER and loses its records when the delivery timeout
+ * ends (KAFKA-15591). Everything that creates a topic and then writes to it at once goes through
+ * {@link #create}.
  */
 public final class Topics {
 
   private static final Logger LOG = LoggerFactory.getLogger(Topics.class);
   private static final Duration DESCRIBE_TIMEOUT = Duration.ofSeconds(30);
+  private static final long SERVED_TIMEOUT_S = 30;
 
   private Topics() {
   }
@@ -69,6 +83,7 @@ public final class Topics {
           }
         }
       }
+      awaitServed(admin, missing.stream().map(NewTopic::name).toList());
       Map<String, TopicDescription> described = describe(admin, names);
       for (TopicDescription topic : described.values()) {
         int actual = topic.partitions().get(0).replicas().size();
@@ -93,6 +108,58 @@ public final class Topics {
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot check topics " + names + " on "
           + config.getList("bootstrap.servers") + ": " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /**
+   * Creates the topics and waits until the leader of each of their partitions serves it, so that
+   * the caller may write to them at once.
+   *
+   * @throws IllegalStateException naming the topics, when they cannot be created or are not served
+   *     within {@value #SERVED_TIMEOUT_S} s
+   */
+  public static void create(Admin admin, NewTopic... topics) {
+    List<String> names = Arrays.stream(topics).map(NewTopic::name).toList();
+    try {
+      admin.createTopics(List.of(topics)).all().get();
+      awaitServed(admin, names);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics " + names, e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot create topics " + names + ": "
+          + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /**
+   * Waits until the leader of every partition of the topics answers for it: a ListOffsets request,
+   * like a produce request, goes to the leader, which refuses it until it has opened the partition.
+   */
+  static void awaitServed(Admin admin, List<String> names)
+      throws InterruptedException, ExecutionException {
+    if (names.isEmpty()) {
+      return;
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SERVED_TIMEOUT_S);
+    Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+    describe(admin, names).values().forEach(topic -> topic.partitions().forEach(partition ->
+        partitions.put(new TopicPartition(topic.name(), partition.partition()), OffsetSpec.latest())));
+    while (true) {
+      try {
+        admin.listOffsets(partitions).all().get();
+        return;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof RetriableException)) {
+          throw e;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("the leaders of topics " + names + " do not serve all "
+              + "their partitions after " + SERVED_TIMEOUT_S + " s: " + e.getCause().getMessage(),
+              e.getCause());
+        }
+        Thread.sleep(50);
+      }
     }
   }
 

@@ -234,7 +234,7 @@ class EventTimeIntegrationTest {
   }
 
   private static void createTopic(String name) throws Exception {
-    kafka.admin().createTopics(List.of(new NewTopic(name, PARTITIONS, (short) 1))).all().get();
+    Topics.create(kafka.admin(), new NewTopic(name, PARTITIONS, (short) 1));
   }
 
   private static KafkaProducer<byte[], byte[]> transactionalProducer(String test) {

@@ -59,7 +59,7 @@ class InputWatcherTest {
   void readsTheEndsAndTheGroupsCommittedOffsetsFromTheBrokers() throws Exception {
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0);
         Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic("watched", 4, (short) 1))).all().get();
+      Topics.create(admin, new NewTopic("watched", 4, (short) 1));
       try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
           Map.of("bootstrap.servers", kafka.bootstrapServers()), new ByteArraySerializer(),
           new ByteArraySerializer())) {
@@ -138,7 +138,7 @@ class InputWatcherTest {
   void aGapReadPastTheAnswersEndStopsAtTheFirstRecord() throws Exception {
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0);
         Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic("past", 1, (short) 1))).all().get();
+      Topics.create(admin, new NewTopic("past", 1, (short) 1));
       // offsets 0-3 aborted, 4 its marker; then three records at 5-7
       try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
           "bootstrap.servers", kafka.bootstrapServers(), "transactional.id", "past-tx"),
@@ -181,7 +181,7 @@ class InputWatcherTest {
   void aStreamThreadLearnsItsPartitionsLagFromItsOwnConsumer() throws Exception {
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0);
         Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic("lagged", 1, (short) 1))).all().get();
+      Topics.create(admin, new NewTopic("lagged", 1, (short) 1));
       try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
           Map.of("bootstrap.servers", kafka.bootstrapServers()), new ByteArraySerializer(),
           new ByteArraySerializer())) {

@@ -62,7 +62,7 @@ class PackingConsumerContractTest {
   void everyCommittedOffsetIsTheFirstOfAPackNotProcessedYet() throws Exception {
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0);
         Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic(IN, 1, (short) 1))).all().get();
+      Topics.create(admin, new NewTopic(IN, 1, (short) 1));
       try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
           Map.of("bootstrap.servers", kafka.bootstrapServers()), new ByteArraySerializer(),
           new ByteArraySerializer())) {

@@ -47,7 +47,7 @@ class PartitionGrowthTest {
     Random random = new Random(7);
     try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"), 0);
         Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic("grow-events", 2, (short) 1))).all().get();
+      Topics.create(admin, new NewTopic("grow-events", 2, (short) 1));
       try (TallyApp app = TallyApp.start(new TallyConfig(Map.of(
           "bootstrap.servers", broker.bootstrapServers(),
           "application.id", "grow",

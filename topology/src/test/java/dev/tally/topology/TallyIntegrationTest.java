@@ -525,7 +525,7 @@ class TallyIntegrationTest {
   }
 
   private static void createTopic(String name, int partitions) throws Exception {
-    kafka.admin().createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+    Topics.create(kafka.admin(), new NewTopic(name, partitions, (short) 1));
   }
 
   private static KafkaProducer<byte[], byte[]> producer() {

@@ -5,11 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.localstack.KafkaBroker;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,6 +62,21 @@ class TopicsTest {
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> Topics.ensure(admin, config("compacted", "r3", "d3", Map.of())));
     assertTrue(e.getMessage().contains("compacted") && e.getMessage().contains("cleanup.policy"),
+        e.getMessage());
+  }
+
+  @Test
+  void aCreatedTopicIsServedByItsLeaderOnReturn() throws Exception {
+    Topics.create(admin, new NewTopic("served", 8, (short) 1));
+    // a ListOffsets answer comes from each partition's leader, as a produce request's would
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    for (int p = 0; p < 8; p++) {
+      latest.put(new TopicPartition("served", p), OffsetSpec.latest());
+    }
+    assertEquals(8, admin.listOffsets(latest).all().get(1, TimeUnit.SECONDS).size());
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> Topics.create(admin, new NewTopic("served", 1, (short) 1)));
+    assertTrue(e.getMessage().contains("served") && e.getMessage().contains("exists"),
         e.getMessage());
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.localstack.KafkaBroker;
 import dev.tally.topology.RecordingProducer;
+import dev.tally.topology.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,8 +84,7 @@ class CommitHookContractTest {
       throws Exception {
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0);
         Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic(IN, 1, (short) 1), new NewTopic(OUT, 1, (short) 1)))
-          .all().get();
+      Topics.create(admin, new NewTopic(IN, 1, (short) 1), new NewTopic(OUT, 1, (short) 1));
       List<String> calls = Collections.synchronizedList(new ArrayList<>());
       String changelog = "contract-app-" + LOG + "-changelog";
 
