@@ -26,8 +26,9 @@ final class ReliabilityReport {
         + "mirror and InfluxDB sink in a Connect worker; a live stream stamped with the wall clock "
         + "(20% up to 3 s out of order, duplicates, 1% poison of six kinds, late events aimed at "
         + "windows already final), checked window by window against an in-memory reference\n");
-    md.append("- fail-over: from the kill -9 of an instance until every task (every partition of the "
-        + "events topic and of both shuffles) has committed progress again (session.timeout.ms 6000)\n\n");
+    md.append("- fail-over: from the kill -9 of an instance that held partitions until other members "
+        + "of a stable group hold every one of them (of the events topic and of both shuffles) and "
+        + "each has committed progress since (session.timeout.ms 6000)\n\n");
 
     md.append("| seed | standbys | stream | faults injected | windows checked | mismatches (results / Redis / InfluxDB) "
         + "| events lost | duplicates | poison routed | late routed | unexpected dead letters | crashes "

@@ -66,6 +66,7 @@ final class TallyInstances implements AutoCloseable {
     List<String> args = new ArrayList<>();
     settings.forEach((key, value) -> args.add(key + "=" + value));
     args.add("state.dir=" + home.resolve("state"));
+    args.add("client.id=" + clientId(index));
     List<String> jvm = new ArrayList<>(JVM_OPTIONS);
     jvm.add("-Dlog4j2.configurationFile=" + logConfig);
     try {
@@ -76,6 +77,14 @@ final class TallyInstances implements AutoCloseable {
     processes[index] = ChildProcess.start("tally-" + (index + 1),
         ChildProcess.javaCommand(jvm, "dev.tally.topology.TallyApp", args), home.resolve("tally.log"));
     expectedDown[index] = false;
+  }
+
+  /**
+   * The {@code client.id} of instance {@code index}: Kafka Streams starts its clients' ids with it,
+   * so the group's members tell which instance each stream thread belongs to.
+   */
+  static String clientId(int index) {
+    return "tally-instance-" + (index + 1);
   }
 
   /** {@code kill -9} of instance {@code index}: no last commit, no clean close, no leaving the group. */
