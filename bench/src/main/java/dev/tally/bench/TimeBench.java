@@ -19,7 +19,9 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
@@ -154,18 +156,18 @@ final class TimeBench {
   /** Logs the windows whose final differs from what was sent, and the dead letters by reason. */
   private void explain(String bootstrap, String id, Map<String, Long> expected,
       Map<String, Long> finals) {
-    Map<String, Long> all = new java.util.TreeMap<>(expected);
+    Map<String, Long> all = new TreeMap<>(expected);
     finals.forEach(all::putIfAbsent);
-    int shown = 0;
+    int differing = 0;
     for (String key : all.keySet()) {
-      if (!java.util.Objects.equals(expected.get(key), finals.get(key)) && shown++ < 20) {
+      if (!Objects.equals(expected.get(key), finals.get(key)) && differing++ < 20) {
         log.printf("#   window %s: sent %s, final %s%n", key, expected.get(key), finals.get(key));
       }
     }
-    log.printf("#   %,d windows differ; %,d events sent, %,d in finals%n", shown,
+    log.printf("#   %,d windows differ; %,d events sent, %,d in finals%n", differing,
         expected.values().stream().mapToLong(Long::longValue).sum(),
         finals.values().stream().mapToLong(Long::longValue).sum());
-    Map<String, Integer> reasons = new java.util.TreeMap<>();
+    Map<String, Integer> reasons = new TreeMap<>();
     try (KafkaConsumer<byte[], byte[]> letters = BenchCommand.consumer(bootstrap,
         new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       letters.subscribe(List.of(id + "-dead-letters"));
