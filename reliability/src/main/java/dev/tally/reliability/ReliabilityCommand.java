@@ -6,8 +6,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -56,6 +59,10 @@ public final class ReliabilityCommand implements Callable<Integer> {
   @Option(names = "--output", defaultValue = "RELIABILITY.md", description = "The table to write (default ${DEFAULT-VALUE}).")
   Path output;
 
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A Tally or Kafka Streams setting of "
+      + "every instance, over the harness's own, e.g. transaction.timeout.ms=5000. Repeatable.")
+  Map<String, String> settings = new LinkedHashMap<>();
+
   @Override
   public Integer call() throws Exception {
     List<ReliabilityRun.Result> results = new ArrayList<>();
@@ -69,7 +76,7 @@ public final class ReliabilityCommand implements Callable<Integer> {
         Scenario scenario = (quick ? Scenario.quick(runSeed) : scenario(runSeed)).withStandbys(standby);
         System.err.printf("tally reliability: run %d of %d (seed %d, %d standby replicas)%n",
             ++done, total, runSeed, standby);
-        ReliabilityRun.Result result = ReliabilityRun.run(scenario,
+        ReliabilityRun.Result result = ReliabilityRun.run(scenario, settings,
             base.resolve("run-" + done), System.err);
         results.add(result);
         boolean exact = result.passed();
@@ -81,7 +88,11 @@ public final class ReliabilityCommand implements Callable<Integer> {
     }
     String commandLine = "./tally reliability " + (quick ? "--quick " : "") + "--seed " + seed
         + " --runs " + runs + " --standbys " + Arrays.toString(standbys).replaceAll("[\\[\\] ]", "")
-        + (quick ? "" : " --minutes " + minutes + " --rate " + rate + " --per-kind " + perKind);
+        + (quick ? "" : " --minutes " + minutes + " --rate " + rate + " --per-kind " + perKind
+            + (faults.size() == Fault.values().length ? "" : " --faults " + faults.stream()
+                .map(Fault::name).collect(Collectors.joining(","))))
+        + settings.entrySet().stream().map(e -> " --set " + e.getKey() + "=" + e.getValue())
+            .collect(Collectors.joining());
     String markdown = ReliabilityReport.markdown(results, commandLine);
     Files.writeString(output, markdown);
     System.out.print(markdown);

@@ -74,6 +74,7 @@ public final class ReliabilityRun {
   private static final Duration SINK_TIMEOUT = Duration.ofSeconds(150);
 
   private final Scenario scenario;
+  private final Map<String, String> overrides;
   private final Path dir;
   private final PrintStream progress;
   private final Random random;
@@ -93,8 +94,10 @@ public final class ReliabilityRun {
   private ConnectWorker worker;
   private TallyInstances instances;
 
-  private ReliabilityRun(Scenario scenario, Path dir, PrintStream progress) {
+  private ReliabilityRun(Scenario scenario, Map<String, String> overrides, Path dir,
+      PrintStream progress) {
     this.scenario = scenario;
+    this.overrides = Map.copyOf(overrides);
     this.dir = dir;
     this.progress = progress;
     this.random = new Random(scenario.seed() * 31 + 7);
@@ -102,7 +105,16 @@ public final class ReliabilityRun {
 
   /** Runs {@code scenario} with its servers' files under {@code dir}; progress lines go to {@code progress}. */
   public static Result run(Scenario scenario, Path dir, PrintStream progress) throws Exception {
-    return new ReliabilityRun(scenario, dir, progress).run();
+    return run(scenario, Map.of(), dir, progress);
+  }
+
+  /**
+   * The same, with {@code overrides} (Tally or Kafka Streams settings) over the harness's own
+   * settings of every instance.
+   */
+  public static Result run(Scenario scenario, Map<String, String> overrides, Path dir,
+      PrintStream progress) throws Exception {
+    return new ReliabilityRun(scenario, overrides, dir, progress).run();
   }
 
   private Result run() throws Exception {
@@ -169,6 +181,7 @@ public final class ReliabilityRun {
     // fail-over starts when the group notices a dead member: 6 s instead of the default 45 s (the
     // heartbeat interval is Tally's default)
     settings.put("session.timeout.ms", "6000");
+    settings.putAll(overrides);
     instances = new TallyInstances(dir.resolve("instances"), scenario.instances(), settings);
     for (int i = 0; i < scenario.instances(); i++) {
       instances.start(i);
