@@ -3,6 +3,7 @@ package dev.tally.topology;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,8 +84,8 @@ public final class Topics {
           }
         }
       }
-      awaitServed(admin, missing.stream().map(NewTopic::name).toList());
       Map<String, TopicDescription> described = describe(admin, names);
+      awaitServed(admin, missing.stream().map(topic -> described.get(topic.name())).toList());
       for (TopicDescription topic : described.values()) {
         int actual = topic.partitions().get(0).replicas().size();
         if (replication > 0 && actual < replication) {
@@ -122,7 +123,7 @@ public final class Topics {
     List<String> names = Arrays.stream(topics).map(NewTopic::name).toList();
     try {
       admin.createTopics(List.of(topics)).all().get();
-      awaitServed(admin, names);
+      awaitServed(admin, describe(admin, names).values());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics " + names, e);
@@ -136,14 +137,15 @@ public final class Topics {
    * Waits until the leader of every partition of the topics answers for it: a ListOffsets request,
    * like a produce request, goes to the leader, which refuses it until it has opened the partition.
    */
-  static void awaitServed(Admin admin, List<String> names)
+  private static void awaitServed(Admin admin, Collection<TopicDescription> topics)
       throws InterruptedException, ExecutionException {
-    if (names.isEmpty()) {
+    if (topics.isEmpty()) {
       return;
     }
+    List<String> names = topics.stream().map(TopicDescription::name).toList();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SERVED_TIMEOUT_S);
     Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
-    describe(admin, names).values().forEach(topic -> topic.partitions().forEach(partition ->
+    topics.forEach(topic -> topic.partitions().forEach(partition ->
         partitions.put(new TopicPartition(topic.name(), partition.partition()), OffsetSpec.latest())));
     while (true) {
       try {
